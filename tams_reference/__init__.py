@@ -1,0 +1,1 @@
+"""tams_reference."""
