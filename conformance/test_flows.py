@@ -1,0 +1,254 @@
+"""Flows: create and update, metadata round trips, read_only, invalid bodies, unknown ids."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from fixtures.factory import RUN_TAG, new_id
+from fixtures.levels import MUST, SHOULD, check
+
+SERVER_MANAGED = {
+    "created",
+    "metadata_updated",
+    "segments_updated",
+    "timerange",
+    "collected_by",
+    "metadata_version",
+    "created_by",
+    "updated_by",
+    "generation",
+}
+
+
+def assert_flow_matches(got: dict, put: dict) -> None:
+    """Every key that was PUT comes back with the same value (server-managed keys aside)."""
+    for key, value in put.items():
+        if key in SERVER_MANAGED:
+            continue
+        assert key in got, f"GET /flows/{{id}} lost {key!r}"
+        assert got[key] == value, f"{key}: PUT {value!r}, GET {got[key]!r}"
+
+
+@check("flows.create-then-update", MUST, "PUT /flows/{flowId} responses 201, 204")
+def test_put_new_flow_answers_201_then_204_on_update(tams, factory):
+    """MUST: PUT of a new flow answers 201 with the flow; PUT of the same id again answers 204,
+    and GET shows the update."""
+    body = factory.flow_body("video", source_id=factory.source_id())
+    factory.flows.append(body["id"])
+    created = tams.put(f"/flows/{body['id']}", body)
+    assert created.status_code == 201, f"create answered {created.status_code}"
+    assert created.json()["id"] == body["id"]
+    body["label"] = "updated by tams-conformance"
+    updated = tams.put(f"/flows/{body['id']}", body)
+    assert updated.status_code == 204, f"update answered {updated.status_code}"
+    assert tams.get(f"/flows/{body['id']}").json()["label"] == "updated by tams-conformance"
+
+
+@pytest.mark.parametrize("kind", ["video", "audio", "data"])
+@check("flows.get-equals-put", MUST, "PUT /flows/{flowId}; GET /flows/{flowId}")
+def test_get_flow_returns_what_was_put(tams, factory, kind):
+    """MUST: GET /flows/{id} returns every value that was PUT (video, audio, data flows)."""
+    body = factory.flow(kind)
+    response = tams.get(f"/flows/{body['id']}")
+    assert response.status_code == 200
+    assert_flow_matches(response.json(), body)
+
+
+@check(
+    "flows.source-created-with-flow",
+    SHOULD,
+    "ADR-0018, AppNote 0007: sources are created implicitly with their first flow",
+)
+def test_creating_a_flow_creates_its_source_with_the_flow_format(tams, factory):
+    """SHOULD: after a flow is created, GET /sources/{source_id} answers 200 with its format."""
+    body = factory.flow("audio")
+    response = tams.get(f"/sources/{body['source_id']}")
+    assert response.status_code == 200, f"source of a new flow answered {response.status_code}"
+    assert response.json()["format"] == body["format"]
+
+
+@check(
+    "flows.tags-round-trip",
+    MUST,
+    "PUT/GET/DELETE /flows/{flowId}/tags/{name}; GET /flows tag.{name}",
+)
+def test_flow_tag_put_get_filter_delete_round_trip(tams, factory):
+    """MUST: a tag PUT (204) is returned by GET, found by the tag filter, and gone after DELETE
+    (204, then GET 404); the other tags are untouched."""
+    flow = factory.flow()
+    name, value = "conformance_probe", uuid.uuid4().hex
+    assert tams.put(f"/flows/{flow['id']}/tags/{name}", value).status_code == 204
+    assert tams.get(f"/flows/{flow['id']}/tags/{name}").json() == value
+    tags = tams.get(f"/flows/{flow['id']}/tags").json()
+    assert tags == {RUN_TAG: factory.run_id, name: value}
+    listed = tams.get("/flows", params={f"tag.{name}": value}).json()
+    assert [f["id"] for f in listed] == [flow["id"]], "tag filter did not find exactly the flow"
+    assert tams.delete(f"/flows/{flow['id']}/tags/{name}").status_code == 204
+    assert tams.get(f"/flows/{flow['id']}/tags/{name}").status_code == 404
+    assert tams.get(f"/flows/{flow['id']}/tags").json() == {RUN_TAG: factory.run_id}
+
+
+@check(
+    "flows.tag-array-values", MUST, "schemas/tags.json (string or array of strings)", since="8.0"
+)
+def test_flow_tag_accepts_an_array_of_strings(tams, factory):
+    """MUST (8.0+): a tag value may be an array of strings, returned as the same array."""
+    flow = factory.flow()
+    assert tams.put(f"/flows/{flow['id']}/tags/genres", ["news", "sport"]).status_code == 204
+    assert tams.get(f"/flows/{flow['id']}/tags/genres").json() == ["news", "sport"]
+
+
+@pytest.mark.parametrize("field", ["label", "description"])
+@check(
+    "flows.label-description-round-trip", MUST, "PUT/GET/DELETE /flows/{flowId}/label, /description"
+)
+def test_flow_label_and_description_round_trip(tams, factory, field):
+    """MUST: PUT a JSON string (204), GET returns it and the flow shows it, DELETE (204)
+    removes it."""
+    flow = factory.flow()
+    text = f"{field} {uuid.uuid4().hex}"
+    assert tams.put(f"/flows/{flow['id']}/{field}", text).status_code == 204
+    assert tams.get(f"/flows/{flow['id']}/{field}").json() == text
+    assert tams.get(f"/flows/{flow['id']}").json()[field] == text
+    assert tams.delete(f"/flows/{flow['id']}/{field}").status_code == 204
+    assert field not in tams.get(f"/flows/{flow['id']}").json()
+
+
+@check(
+    "flows.put-replaces-tags", MUST, "PUT /flows/{flowId} is a full replace (flow-common.json tags)"
+)
+def test_flow_put_without_tags_resets_tags(tams, factory):
+    """MUST: PUT is a full replace: a PUT that omits `tags` leaves the flow with no tags."""
+    flow = factory.flow()
+    flow.pop("tags")
+    assert tams.put(f"/flows/{flow['id']}", flow).status_code == 204
+    assert tams.get(f"/flows/{flow['id']}/tags").json() == {}
+
+
+@check(
+    "flows.read-only-refuses-writes",
+    SHOULD,
+    "flow-common.json read_only; 403 on PUT /flows/{flowId}/label",
+)
+def test_read_only_flow_refuses_a_label_update_with_403(tams, factory):
+    """SHOULD: with read_only true, PUT /flows/{id}/label answers 403 and the label is kept."""
+    flow = factory.flow()
+    factory.set_read_only(flow["id"])
+    assert tams.put(f"/flows/{flow['id']}/label", "changed").status_code == 403
+    assert tams.get(f"/flows/{flow['id']}/label").json() == flow["label"]
+
+
+@check("flows.read-only-can-be-cleared", MUST, "PUT /flows/{flowId}/read_only 204")
+def test_read_only_can_be_turned_off_again(tams, factory):
+    """MUST: PUT read_only false on a read-only flow answers 204 and writes work again."""
+    flow = factory.flow()
+    factory.set_read_only(flow["id"])
+    assert tams.get(f"/flows/{flow['id']}/read_only").json() is True
+    assert tams.put(f"/flows/{flow['id']}/read_only", False).status_code == 204
+    assert tams.get(f"/flows/{flow['id']}/read_only").json() is False
+    assert tams.put(f"/flows/{flow['id']}/label", "writable again").status_code == 204
+    assert tams.get(f"/flows/{flow['id']}/label").json() == "writable again"
+
+
+@check("flows.read-only-rejects-non-boolean", MUST, "PUT /flows/{flowId}/read_only 400")
+def test_read_only_rejects_a_non_boolean_with_400(tams, factory):
+    """MUST: PUT read_only with a string answers 400 and the flow stays writable."""
+    flow = factory.flow()
+    assert tams.put(f"/flows/{flow['id']}/read_only", "yes").status_code == 400
+    assert tams.get(f"/flows/{flow['id']}/read_only").json() in (False, None)
+
+
+def _invalid_bodies() -> list:
+    def drop(key):
+        return lambda body: body.pop(key)
+
+    def essence(key, value):
+        return lambda body: body["essence_parameters"].__setitem__(key, value)
+
+    def field(key, value):
+        return lambda body: body.__setitem__(key, value)
+
+    return [
+        pytest.param(drop("source_id"), id="missing-source-id"),
+        pytest.param(field("format", "urn:x-nmos:format:smell"), id="bad-format-urn"),
+        pytest.param(
+            lambda b: b["essence_parameters"].pop("frame_rate"), id="video-without-frame-rate"
+        ),
+        pytest.param(essence("frame_width", 0), id="frame-width-zero"),
+        pytest.param(field("source_id", str(uuid.uuid4()).upper()), id="uppercase-source-id"),
+        pytest.param(
+            field("source_id", "0190b5d2-9a1c-7c3e-8f00-1234567890ab"), id="uuid-v7-source-id"
+        ),
+        pytest.param(field("id", new_id()), id="body-id-differs-from-path"),
+    ]
+
+
+@pytest.mark.parametrize("spoil", _invalid_bodies())
+@check("flows.invalid-body-400", MUST, "PUT /flows/{flowId} 400; schemas/flow-put.json")
+def test_invalid_flow_body_is_refused_with_400_and_creates_nothing(tams, factory, spoil):
+    """MUST: an invalid flow body answers 400 and no flow (nor source) is created."""
+    body = factory.flow_body("video", source_id=factory.source_id())
+    path_id = body["id"]
+    factory.flows.append(path_id)
+    spoil(body)
+    response = tams.put(f"/flows/{path_id}", body)
+    assert response.status_code == 400, f"invalid body answered {response.status_code}"
+    assert tams.get(f"/flows/{path_id}").status_code == 404, "the invalid flow was stored"
+
+
+@check("flows.non-json-body-400", MUST, "PUT /flows/{flowId} 400")
+def test_non_json_flow_body_is_refused_with_400(tams, factory):
+    """MUST: a body that is not JSON answers 400 and nothing is created."""
+    flow_id = new_id()
+    factory.flows.append(flow_id)
+    response = tams.request(
+        "PUT", f"/flows/{flow_id}", data=b"{not json", headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 400
+    assert tams.get(f"/flows/{flow_id}").status_code == 404
+
+
+@check("flows.unknown-id-404", MUST, "GET /flows/{flowId} 404")
+def test_unknown_flow_id_answers_404(tams):
+    """MUST: GET and HEAD of a flow id that does not exist answer 404."""
+    flow_id = new_id()
+    assert tams.get(f"/flows/{flow_id}").status_code == 404
+    assert tams.head(f"/flows/{flow_id}").status_code == 404
+
+
+@check("flows.list-filter-source-id", MUST, "GET /flows source_id")
+def test_flows_listing_filtered_by_source_id_gives_exactly_its_flows(tams, factory):
+    """MUST: /flows?source_id=S lists exactly the flows of S (two here), no other."""
+    source_id = factory.source_id()
+    video = factory.flow("video", source_id=source_id)
+    other = factory.flow("video", source_id=source_id)
+    factory.flow("video")
+    listed = tams.get("/flows", params={"source_id": source_id}).json()
+    assert sorted(f["id"] for f in listed) == sorted([video["id"], other["id"]])
+
+
+@check("flows.max-bit-rate", MUST, "PUT /flows/{flowId}/max_bit_rate 204, 400 (minimum 0)")
+def test_max_bit_rate_accepts_positive_and_refuses_negative(tams, factory):
+    """MUST: max_bit_rate 5000 is stored (204, GET 5000); -1 answers 400 and changes nothing."""
+    flow = factory.flow()
+    assert tams.put(f"/flows/{flow['id']}/max_bit_rate", 5000).status_code == 204
+    assert tams.get(f"/flows/{flow['id']}/max_bit_rate").json() == 5000
+    assert tams.put(f"/flows/{flow['id']}/max_bit_rate", -1).status_code == 400
+    assert tams.get(f"/flows/{flow['id']}/max_bit_rate").json() == 5000
+
+
+@check(
+    "flows.client-timerange-ignored",
+    MUST,
+    "flow-common.json timerange: set by the service, MUST be ignored in PUT",
+)
+def test_client_supplied_timerange_is_ignored(tams, factory):
+    """MUST: a `timerange` in the PUT body is ignored: a flow with no segments does not report
+    the client's timerange."""
+    flow = factory.flow(timerange="[0:0_100:0)")
+    got = tams.get(f"/flows/{flow['id']}", params={"include_timerange": "true"}).json()
+    assert got.get("timerange") in (None, "()"), (
+        f"flow without segments reports the client's timerange {got.get('timerange')!r}"
+    )

@@ -1,0 +1,109 @@
+"""The service description: /, /service, /service/storage-backends."""
+
+from __future__ import annotations
+
+import re
+
+from mediatimestamp import Timestamp
+
+from fixtures.levels import MUST, SHOULD, check
+
+API_VERSION = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)$")
+
+
+@check("service.schema", MUST, "GET /service 200; schemas/service.json")
+def test_service_answers_200_with_a_valid_service_description(tams, spec):
+    """MUST: GET /service answers 200 and its body validates against service.json."""
+    response = tams.get("/service")
+    assert response.status_code == 200
+    errors = spec.validate_schema("service.json", response.json())
+    assert not errors, f"service.json: {errors}"
+
+
+@check("service.api-version-form", MUST, "schemas/service.json api_version pattern")
+def test_service_api_version_is_major_dot_minor(tams):
+    """MUST: api_version is required and has the form major.minor (no leading zeros)."""
+    body = tams.get("/service").json()
+    assert "api_version" in body, "api_version missing from /service"
+    assert API_VERSION.match(str(body["api_version"])), (
+        f"api_version {body['api_version']!r} is not major.minor"
+    )
+
+
+@check("service.type-urn", MUST, "schemas/service.json type")
+def test_service_type_is_a_tams_service_urn(tams):
+    """MUST: `type` starts with urn:x-tams:service."""
+    body = tams.get("/service").json()
+    assert str(body.get("type", "")).startswith("urn:x-tams:service"), (
+        f"type {body.get('type')!r} does not start with urn:x-tams:service"
+    )
+
+
+@check(
+    "service.min-object-timeout",
+    MUST,
+    "schemas/service.json min_object_timeout (ADR-0044)",
+    since="8.1",
+)
+def test_service_min_object_timeout_is_at_least_300_seconds(tams):
+    """MUST (8.1+): min_object_timeout is present and at least 300:0."""
+    body = tams.get("/service").json()
+    assert "min_object_timeout" in body, "min_object_timeout missing (required since 8.1)"
+    assert Timestamp.from_str(body["min_object_timeout"]) >= Timestamp(300, 0), (
+        f"min_object_timeout {body['min_object_timeout']} is below 300:0"
+    )
+
+
+@check(
+    "service.presigned-url-timeout-bounds",
+    MUST,
+    "schemas/service.json min_presigned_url_timeout (ADR-0044)",
+    since="8.1",
+)
+def test_service_min_presigned_url_timeout_lies_between_30s_and_min_object_timeout(tams):
+    """MUST (8.1+): when given, 30:0 <= min_presigned_url_timeout <= min_object_timeout."""
+    body = tams.get("/service").json()
+    if "min_presigned_url_timeout" not in body:
+        return  # optional unless presigned URLs are offered; the upload checks cover that case
+    presigned = Timestamp.from_str(body["min_presigned_url_timeout"])
+    assert presigned >= Timestamp(30, 0), f"min_presigned_url_timeout {presigned} < 30:0"
+    objects = Timestamp.from_str(body["min_object_timeout"])
+    assert presigned <= objects, (
+        f"min_presigned_url_timeout {presigned} exceeds min_object_timeout {objects}"
+    )
+
+
+@check("service.root-lists-endpoints", SHOULD, "GET / 200 (example: service, flows, sources)")
+def test_root_lists_the_top_level_endpoints(tams):
+    """SHOULD: GET / answers 200 with a list naming at least service, flows and sources."""
+    response = tams.get("/")
+    assert response.status_code == 200
+    listed = response.json()
+    missing = {"service", "flows", "sources"} - set(listed)
+    assert not missing, f"GET / does not list {sorted(missing)}"
+
+
+@check("service.head-mirrors-get", MUST, "HEAD /service 200")
+def test_head_service_answers_200_without_a_body(tams):
+    """MUST: HEAD /service answers like GET, with no body."""
+    response = tams.head("/service")
+    assert response.status_code == 200
+    assert response.content == b"", "HEAD /service returned a body"
+
+
+@check(
+    "service.storage-backends",
+    MUST,
+    "GET /service/storage-backends 200; schemas/storage-backends-list.json",
+    since="7.0",
+)
+def test_storage_backends_list_is_valid_with_at_most_one_default(tams):
+    """MUST (7.0+): the backend list validates and at most one backend is default_storage."""
+    response = tams.get("/service/storage-backends")
+    assert response.status_code == 200
+    backends = response.json()
+    assert isinstance(backends, list)
+    defaults = [b["id"] for b in backends if b.get("default_storage")]
+    assert len(defaults) <= 1, f"several backends claim default_storage: {defaults}"
+    ids = [b["id"] for b in backends]
+    assert len(ids) == len(set(ids)), f"duplicate backend ids: {ids}"

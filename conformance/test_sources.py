@@ -1,0 +1,78 @@
+"""Sources: read access, metadata round trips, unknown ids."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+
+from fixtures.factory import new_id
+from fixtures.levels import MUST, check
+
+
+@check("sources.get-valid", MUST, "GET /sources/{sourceId} 200; schemas/source.json")
+def test_source_of_a_flow_answers_200_with_id_and_format(tams, factory):
+    """MUST: the source a flow names can be read back, with its id and format."""
+    flow = factory.flow("video")
+    response = tams.get(f"/sources/{flow['source_id']}")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["id"] == flow["source_id"]
+    assert body["format"] == flow["format"]
+
+
+@check(
+    "sources.tags-round-trip",
+    MUST,
+    "PUT/GET/DELETE /sources/{sourceId}/tags/{name}; GET /sources tag.{name}",
+)
+def test_source_tag_put_get_filter_delete_round_trip(tams, factory):
+    """MUST: a source tag PUT (204) is returned, found by the tag filter, and gone after DELETE
+    (204, then GET 404)."""
+    source_id = factory.flow()["source_id"]
+    name, value = "conformance_probe", uuid.uuid4().hex
+    assert tams.put(f"/sources/{source_id}/tags/{name}", value).status_code == 204
+    assert tams.get(f"/sources/{source_id}/tags/{name}").json() == value
+    assert tams.get(f"/sources/{source_id}/tags").json().get(name) == value
+    listed = tams.get("/sources", params={f"tag.{name}": value}).json()
+    assert [s["id"] for s in listed] == [source_id], "tag filter did not find exactly the source"
+    assert tams.delete(f"/sources/{source_id}/tags/{name}").status_code == 204
+    assert tams.get(f"/sources/{source_id}/tags/{name}").status_code == 404
+
+
+@pytest.mark.parametrize("field", ["label", "description"])
+@check(
+    "sources.label-description-round-trip",
+    MUST,
+    "PUT/GET/DELETE /sources/{sourceId}/label, /description",
+)
+def test_source_label_and_description_round_trip(tams, factory, field):
+    """MUST: PUT a JSON string (204), GET returns it and the source shows it, DELETE (204)
+    removes it."""
+    source_id = factory.flow()["source_id"]
+    text = f"{field} {uuid.uuid4().hex}"
+    assert tams.put(f"/sources/{source_id}/{field}", text).status_code == 204
+    assert tams.get(f"/sources/{source_id}/{field}").json() == text
+    assert tams.get(f"/sources/{source_id}").json()[field] == text
+    assert tams.delete(f"/sources/{source_id}/{field}").status_code == 204
+    assert field not in tams.get(f"/sources/{source_id}").json()
+
+
+@check("sources.unknown-id-404", MUST, "GET /sources/{sourceId} 404")
+def test_unknown_source_id_answers_404(tams):
+    """MUST: GET and HEAD of a source id that does not exist answer 404."""
+    source_id = new_id()
+    assert tams.get(f"/sources/{source_id}").status_code == 404
+    assert tams.head(f"/sources/{source_id}").status_code == 404
+
+
+@check("sources.list-filter-format", MUST, "GET /sources format")
+def test_sources_listing_filtered_by_format_holds_only_that_format(tams, factory):
+    """MUST: /sources?format=audio lists the audio source made here and no other format."""
+    audio = factory.flow("audio")
+    factory.flow("video")
+    listed = [
+        s for page in tams.pages("/sources", {"format": audio["format"]}) for s in page.json()
+    ]
+    assert audio["source_id"] in {s["id"] for s in listed}
+    assert {s["format"] for s in listed} == {audio["format"]}
