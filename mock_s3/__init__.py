@@ -1,1 +1,33 @@
-"""mock_s3."""
+"""mock_s3: an S3 endpoint that verifies presigned and signed requests like a real store.
+
+moto stores the objects; a WSGI gate in front checks SigV4/SigV2 signatures, expiry and unsigned
+headers per store profile (lenient, aws, strict). Names are loaded lazily so that importing the
+pytest plugin stays cheap.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .clock import Clock
+    from .profiles import PROFILES
+    from .server import MockS3
+
+__all__ = ["PROFILES", "Clock", "MockS3"]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "MockS3":
+        from .server import MockS3
+
+        return MockS3
+    if name == "Clock":
+        from .clock import Clock
+
+        return Clock
+    if name == "PROFILES":
+        from .profiles import PROFILES
+
+        return PROFILES
+    raise AttributeError(f"module 'mock_s3' has no attribute {name!r}")

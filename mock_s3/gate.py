@@ -1,0 +1,185 @@
+"""The WSGI layer in front of moto that judges every request like the chosen store would.
+
+Allowed requests go to moto unchanged, except for ``x-moto-account-id``, which routes them to the
+instance's own account. Refusals are answered here with S3's ``<Error>`` XML.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import re
+from collections.abc import Callable, Iterable
+from http import HTTPStatus
+from typing import Any
+
+from . import isolation, sigv2, sigv4
+from .clock import Clock
+from .errors import S3Error, access_denied, new_request_id
+from .incoming import Incoming
+from .profiles import StoreSettings
+from .requestlog import RequestLog, RequestRecord
+
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+_SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
+_ERROR_CODE = re.compile(rb"<Code>([^<]{1,64})</Code>")
+
+
+def classify(req: Incoming) -> str:
+    """Which authentication the request uses (AWS allows only one per request)."""
+    kinds = []
+    if req.has_any_param(sigv4.QUERY_PARAMS):
+        kinds.append("sigv4-query")
+    if req.has_any_param(("Signature", "AWSAccessKeyId")):
+        kinds.append("sigv2-query")
+    authorization = req.headers.get("authorization")
+    if authorization is not None:
+        if authorization.startswith(sigv4.ALGORITHM + " "):
+            kinds.append("sigv4-header")
+        elif authorization.startswith("AWS "):
+            kinds.append("sigv2-header")
+        else:
+            kinds.append("unsupported-header")
+    if len(kinds) > 1:
+        raise S3Error(
+            400,
+            "InvalidArgument",
+            "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, "
+            "Signature query string parameter or the Authorization header should be specified",
+        )
+    return kinds[0] if kinds else "anonymous"
+
+
+class Gate:
+    """WSGI middleware: verify, then forward to the object store or refuse."""
+
+    def __init__(
+        self,
+        app: WSGIApp,
+        settings: StoreSettings,
+        clock: Clock,
+        log: RequestLog,
+        account_id: str,
+    ) -> None:
+        self.app = app
+        self.settings = settings
+        self.clock = clock
+        self.log = log
+        self.account_id = account_id
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        req = Incoming.from_environ(environ)
+        auth = "anonymous"
+        with isolation.scoped(self.account_id):
+            try:
+                auth = classify(req)
+                self._judge(auth, req, environ)
+            except S3Error as err:
+                return self._refuse(req, auth, err, start_response)
+            environ["HTTP_X_MOTO_ACCOUNT_ID"] = self.account_id
+            return self._forward(req, auth, environ, start_response)
+
+    def _judge(self, auth: str, req: Incoming, environ: dict[str, Any]) -> None:
+        if not self.settings.profile.verify:
+            return
+        if auth == "sigv4-query":
+            sigv4.verify_query(req, self.settings, self.clock.now())
+        elif auth == "sigv2-query":
+            sigv2.verify_query(req, self.settings, self.clock.now())
+        elif auth == "sigv4-header":
+            declared = sigv4.verify_header(req, self.settings)
+            if _SHA256_HEX.match(declared):
+                _verify_payload(environ, declared)
+        elif auth == "sigv2-header":
+            sigv2.verify_header(req, self.settings)
+        elif auth == "unsupported-header":
+            raise S3Error(400, "InvalidArgument", "Unsupported Authorization Type")
+        else:
+            raise access_denied(reason="anonymous request: no signature at all")
+
+    def _refuse(
+        self, req: Incoming, auth: str, err: S3Error, start_response: StartResponse
+    ) -> list[bytes]:
+        request_id = new_request_id()
+        body = err.to_xml(request_id)
+        headers = [
+            ("Content-Type", "application/xml"),
+            ("x-amz-request-id", request_id),
+            ("Content-Length", "0" if req.method == "HEAD" else str(len(body))),
+        ]
+        start_response(f"{err.status} {HTTPStatus(err.status).phrase}", headers)
+        self._record(req, auth, "refused", err.status, err.code, err.reason)
+        return [] if req.method == "HEAD" else [body]
+
+    def _forward(
+        self,
+        req: Incoming,
+        auth: str,
+        environ: dict[str, Any],
+        start_response: StartResponse,
+    ) -> Iterable[bytes]:
+        seen: list[int] = []
+
+        def capture(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            seen.append(int(status.split(None, 1)[0]))
+            return start_response(status, headers, exc_info)
+
+        body = self.app(environ, capture)
+        status = seen[-1] if seen else 500
+        code = None
+        if status >= 400:
+            # Error bodies are small: read it to log the store's own error code.
+            chunks = list(body)
+            if hasattr(body, "close"):
+                body.close()
+            body = chunks
+            match = _ERROR_CODE.search(b"".join(chunks))
+            code = match.group(1).decode("utf-8", "replace") if match else None
+        self._record(req, auth, "allowed", status, code, None)
+        return body
+
+    def _record(
+        self,
+        req: Incoming,
+        auth: str,
+        verdict: str,
+        status: int,
+        code: str | None,
+        reason: str | None,
+    ) -> None:
+        self.log.append(
+            RequestRecord(
+                method=req.method,
+                path=req.redacted_target(),
+                profile=self.settings.profile.name,
+                auth=auth,
+                verdict=verdict,
+                status=status,
+                code=code,
+                reason=reason,
+            )
+        )
+
+
+def _verify_payload(environ: dict[str, Any], declared: str) -> None:
+    """Hash the body against the signed x-amz-content-sha256, as S3 does before storing it."""
+    stream = environ["wsgi.input"]
+    length = environ.get("CONTENT_LENGTH")
+    if length:
+        body = stream.read(int(length))
+    elif environ.get("wsgi.input_terminated"):
+        body = stream.read()
+    else:
+        body = b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    computed = hashlib.sha256(body).hexdigest()
+    if not hmac.compare_digest(computed, declared):
+        raise S3Error(
+            400,
+            "XAmzContentSHA256Mismatch",
+            "The provided 'x-amz-content-sha256' header does not match what was computed.",
+            details={"ClientComputedContentSHA256": declared, "S3ComputedContentSHA256": computed},
+        )
