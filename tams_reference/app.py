@@ -1,0 +1,109 @@
+"""The WSGI application: the routing table and the one place errors become responses.
+
+Every route is a row of :func:`build_rules`; werkzeug answers HEAD for every GET, 404 for an
+unknown path and 405 (with Allow) for a wrong method. Handlers raise the store's
+:class:`~tams_reference.errors.TamsError` and this module renders it as error.json.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from functools import partial
+from typing import Any
+
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from tams_reference.errors import TamsError
+from tams_reference.handlers import flows, service, sources
+from tams_reference.handlers.context import Api
+from tams_reference.httputil import error_response
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[..., Response]
+
+SOURCE_ATTRS = ("label", "description")
+FLOW_ATTRS = ("label", "description", "max_bit_rate", "avg_bit_rate", "flow_collection")
+
+
+def build_rules(api: Api) -> list[tuple[str, list[str], Handler]]:
+    """(path, methods, handler): the whole HTTP surface of the reference server."""
+    rules: list[tuple[str, list[str], Handler]] = [
+        ("/", ["GET"], service.get_root),
+        (
+            "/service",
+            ["GET", "POST"],
+            _by_method(GET=service.get_service, POST=service.post_service),
+        ),
+        ("/service/storage-backends", ["GET"], service.get_storage_backends),
+        ("/sources", ["GET"], sources.list_sources),
+        ("/sources/<source_id>", ["GET"], sources.get_source),
+        ("/sources/<source_id>/tags", ["GET"], partial(sources.source_attr, attr="tags")),
+        ("/sources/<source_id>/tags/<path:name>", ["GET", "PUT", "DELETE"], sources.source_tag),
+        ("/flows", ["GET"], flows.list_flows),
+        ("/flows/<flow_id>", ["GET", "PUT"], _by_method(GET=flows.get_flow, PUT=flows.put_flow)),
+        ("/flows/<flow_id>/tags", ["GET"], partial(flows.flow_attr, attr="tags")),
+        ("/flows/<flow_id>/tags/<path:name>", ["GET", "PUT", "DELETE"], flows.flow_tag),
+        ("/flows/<flow_id>/read_only", ["GET", "PUT"], partial(flows.flow_attr, attr="read_only")),
+    ]
+    rules += [
+        (
+            f"/sources/<source_id>/{attr}",
+            ["GET", "PUT", "DELETE"],
+            partial(sources.source_attr, attr=attr),
+        )
+        for attr in SOURCE_ATTRS
+    ]
+    rules += [
+        (f"/flows/<flow_id>/{attr}", ["GET", "PUT", "DELETE"], partial(flows.flow_attr, attr=attr))
+        for attr in FLOW_ATTRS
+    ]
+    return rules
+
+
+def _by_method(**handlers: Handler) -> Handler:
+    """One handler per method on a path; HEAD goes to GET."""
+
+    def dispatch(api: Api, request: Request, **values: Any) -> Response:
+        method = "GET" if request.method == "HEAD" else request.method
+        return handlers[method](api, request, **values)
+
+    return dispatch
+
+
+class TamsApp:
+    """WSGI callable serving the TAMS API at the root of the server."""
+
+    def __init__(self, api: Api, rules: Iterable[tuple[str, list[str], Handler]] | None = None):
+        self.api = api
+        self.handlers: dict[str, Handler] = {}
+        werkzeug_rules = []
+        for path, methods, handler in rules if rules is not None else build_rules(api):
+            self.handlers[path] = handler
+            werkzeug_rules.append(Rule(path, methods=methods, endpoint=path))
+        self.url_map = Map(werkzeug_rules, strict_slashes=False, merge_slashes=False)
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
+        request = Request(environ)
+        return self.respond(request)(environ, start_response)
+
+    def respond(self, request: Request) -> Response:
+        adapter = self.url_map.bind_to_environ(request.environ)
+        try:
+            endpoint, values = adapter.match()
+            return self.handlers[endpoint](self.api, request, **values)
+        except TamsError as exc:
+            return error_response(exc.status, exc.type_name, exc.summary)
+        except MethodNotAllowed as exc:
+            allow = ", ".join(sorted(exc.valid_methods or []))
+            summary = f"{request.method} is not allowed on {request.path}; use {allow}"
+            return error_response(405, "MethodNotAllowed", summary, {"Allow": allow})
+        except HTTPException as exc:
+            name = type(exc).__name__
+            return error_response(exc.code or 500, name, exc.description or name)
+        except Exception:
+            log.exception("internal error on %s %s", request.method, request.path)
+            return error_response(500, "InternalError", "the reference server failed; see its log")

@@ -1,0 +1,65 @@
+"""Configuration of the reference server: plain dataclasses checked on construction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from mediatimestamp import Timestamp
+
+from tams_reference.faults import check_faults
+
+DELETE_MODES = ("sync", "async")
+
+
+@dataclass(frozen=True)
+class S3Settings:
+    """Where media objects live; the server presigns URLs for this bucket."""
+
+    endpoint: str
+    access_key: str
+    secret_key: str
+    bucket: str = "media"
+    region: str = "us-east-1"
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """Behaviour switches of the reference server.
+
+    ``s3=None`` makes :class:`~tams_reference.server.ReferenceServer` start its own strict
+    mock S3. ``faults`` names entries of :data:`tams_reference.faults.FAULTS`.
+    """
+
+    s3: S3Settings | None = None
+    delete_mode: str = "sync"
+    cascade_extension: bool = True
+    faults: frozenset[str] = field(default_factory=frozenset)
+    spec_dir: str | None = None
+    api_version: str = "8.2"
+    min_object_timeout: str = "600:0"
+    min_presigned_url_timeout: str = "300:0"
+    presign_expiry_s: int = 3600
+    default_page_limit: int = 100
+    max_page_limit: int = 1000
+    db_path: str = ":memory:"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "faults", check_faults(self.faults))
+        if self.delete_mode not in DELETE_MODES:
+            raise ValueError(
+                f"unknown delete_mode {self.delete_mode!r}; use one of {', '.join(DELETE_MODES)}"
+            )
+        presigned_min = Timestamp.from_str(self.min_presigned_url_timeout)
+        if presigned_min > Timestamp.from_str(self.min_object_timeout):
+            raise ValueError("min_presigned_url_timeout must not exceed min_object_timeout")
+        if self.presign_expiry_s < presigned_min.to_float():
+            raise ValueError(
+                "presign_expiry_s must be at least min_presigned_url_timeout "
+                f"({self.min_presigned_url_timeout})"
+            )
+        if not 0 < self.default_page_limit <= self.max_page_limit:
+            raise ValueError("default_page_limit must be between 1 and max_page_limit")
+
+    def has(self, fault: str) -> bool:
+        """True when the named fault is switched on."""
+        return fault in self.faults

@@ -1,0 +1,70 @@
+"""Named faults: each one reproduces a real deletion or upload bug on purpose.
+
+The meta-tests run the conformance suite against the reference with one fault switched on and
+expect the checks guarding that rule to fail (and nothing else). A fault the suite cannot detect
+is a hole in the suite, so every entry here says exactly which rule it breaks.
+
+Faults that leave orphans run their statements with foreign keys off, as servers without
+foreign keys do; the correct code paths always run with ``PRAGMA foreign_keys=ON``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+FAULTS: dict[str, str] = {
+    "ignore-cascade": (
+        "Every delete succeeds and removes only the entity itself: sources leave their flows, "
+        "flows leave their segments, segment deletes never garbage-collect objects; "
+        "cascade=false never gives 409."
+    ),
+    "cascade-rows-only": (
+        "Cascades delete the rows one level down and stop there: a source cascade leaves the "
+        "segments and objects of its flows, a flow delete never garbage-collects objects (they "
+        "keep listing the deleted flow)."
+    ),
+    "cascade-string-truthy": (
+        "Any non-empty cascade value counts as true, so cascade=false and cascade=maybe cascade."
+    ),
+    "partial-conflict": (
+        "A cascade=false delete removes the dependents it may one by one and answers 409 at the "
+        "first it cannot, leaving the work half done."
+    ),
+    "gc-shared-objects": (
+        "Deleting segments or flows also deletes objects (rows and media) that another flow "
+        "still references."
+    ),
+    "no-gc": "Objects no longer referenced by any segment are never deleted (rows and media stay).",
+    "read-only-ignored": "DELETE of a read_only flow or of its segments succeeds instead of 403.",
+    "check-then-delete": (
+        "The dependency check and the delete run in separate transactions with a 30 ms window "
+        "between them, so a segment POST landing in the window is orphaned."
+    ),
+    "missing-is-success": (
+        "Deleting a missing source, flow, or the segments of a missing flow answers 204, not 404."
+    ),
+    "sigv2-put-urls": (
+        "put_urls are presigned with SigV2 and no ContentType in the signature, while "
+        "put_url.content-type is still declared (the bug report's upload failure)."
+    ),
+    "content-type-signed-not-declared": (
+        "put_urls sign Content-Type (SigV4) but put_url carries no content-type to send."
+    ),
+    "short-expiry": "put_urls expire after 10 s, below min_presigned_url_timeout.",
+    "wrong-region": "put_urls are signed for region eu-west-2 instead of the store's region.",
+    "object-visible-before-registration": (
+        "GET /objects/{id} answers 200 for an object that was allocated but never registered."
+    ),
+    "broken-get-urls": "Segment and object get_urls are signed with a wrong secret key.",
+}
+
+
+def check_faults(names: Iterable[str]) -> frozenset[str]:
+    """Return the names as a frozenset, or raise ValueError naming the unknown ones."""
+    chosen = frozenset(name.strip() for name in names if name.strip())
+    unknown = sorted(chosen - FAULTS.keys())
+    if unknown:
+        raise ValueError(
+            f"unknown fault {', '.join(unknown)}; known faults: {', '.join(sorted(FAULTS))}"
+        )
+    return chosen

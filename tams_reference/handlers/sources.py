@@ -1,0 +1,56 @@
+"""/sources and the source sub-resources (tags, label, description)."""
+
+from __future__ import annotations
+
+from werkzeug.wrappers import Request, Response
+
+from tams_reference.handlers.context import Api
+from tams_reference.httputil import (
+    json_response,
+    no_content,
+    paged_response,
+    query_bool,
+    query_limit,
+    query_tags,
+    read_json,
+)
+
+
+def list_sources(api: Api, request: Request) -> Response:
+    tags, tag_exists = query_tags(request)
+    reverse = bool(query_bool(request, "reverse_order", False))
+    page = api.store.list_sources(
+        label=request.args.get("label"),
+        fmt=request.args.get("format"),
+        tags=tags,
+        tag_exists=tag_exists,
+        sort_by=request.args.get("sort_by", "created"),
+        reverse=reverse,
+        limit=query_limit(request, api.config.default_page_limit, api.config.max_page_limit),
+        page=request.args.get("page"),
+    )
+    return paged_response(request, page, reverse)
+
+
+def get_source(api: Api, request: Request, source_id: str) -> Response:
+    return json_response(api.store.get_source(source_id))
+
+
+def source_attr(api: Api, request: Request, source_id: str, attr: str) -> Response:
+    if request.method in ("GET", "HEAD"):
+        return json_response(api.store.get_source_attr(source_id, attr))
+    if request.method == "PUT":
+        api.store.set_source_attr(source_id, attr, read_json(request))
+    else:
+        api.store.delete_source_attr(source_id, attr)
+    return no_content()
+
+
+def source_tag(api: Api, request: Request, source_id: str, name: str) -> Response:
+    if request.method in ("GET", "HEAD"):
+        return json_response(api.store.get_source_tag(source_id, name))
+    if request.method == "PUT":
+        api.store.set_source_tag(source_id, name, read_json(request))
+    else:
+        api.store.delete_source_tag(source_id, name)
+    return no_content()
