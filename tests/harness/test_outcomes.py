@@ -1,0 +1,188 @@
+"""The result levels, gating and known failures, proved on synthetic checks run by pytester
+against the embedded reference target."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+
+import pytest
+import yaml
+
+pytest_plugins = ["pytester"]
+
+CHECKS = textwrap.dedent("""
+    from fixtures.errors import HarnessError
+    from fixtures.levels import EXT, MUST, SHOULD, check
+
+    @check("demo.must-pass", MUST, "GET /service")
+    def test_must_pass(tams):
+        assert tams.get("/service").status_code == 200
+
+    @check("demo.must-fail", MUST, "GET /service")
+    def test_must_fail(tams):
+        assert tams.get("/service").status_code == 418, "a teapot was expected"
+
+    @check("demo.should-fail", SHOULD, "a recommendation")
+    def test_should_fail(tams):
+        assert False, "the recommended thing is missing"
+
+    @check("demo.ext-cascade", EXT, "vendor extension", profile="cascade")
+    def test_ext(tams):
+        pass
+
+    @check("demo.since-99", MUST, "future rule", since="99.0")
+    def test_future(tams):
+        pass
+
+    @check("demo.strict-store-only", MUST, "store rule", store=("strict",))
+    def test_store(tams):
+        pass
+
+    @check("demo.harness", MUST, "precondition")
+    def test_harness(tams):
+        raise HarnessError("precondition could not be built")
+
+    @check("demo.known", MUST, "known bug")
+    def test_known(tams):
+        assert False, "still broken"
+
+    @check("demo.known-fixed", MUST, "fixed bug")
+    def test_known_fixed(tams):
+        pass
+""")
+
+
+@pytest.fixture
+def suite(pytester: pytest.Pytester):
+    pytester.makepyfile(test_demo=CHECKS)
+    targets = {
+        "default": "demo",
+        "targets": {
+            "demo": {
+                "embedded": True,
+                "profiles": ["tams"],
+                "s3": {"store": "aws"},
+                "known_failures": {"demo.known": "bug 1", "demo.known-fixed": {"reason": "bug 2"}},
+            }
+        },
+    }
+    (pytester.path / "targets.yaml").write_text(yaml.safe_dump(targets))
+
+    def run(*args: str) -> tuple[pytest.RunResult, dict]:
+        result = pytester.runpytest_subprocess(
+            "-p",
+            "fixtures.plugin",
+            "--targets-file",
+            "targets.yaml",
+            "--reports-dir",
+            "reports",
+            "--run-id",
+            "demo-run",
+            "-p",
+            "no:cacheprovider",
+            *args,
+        )
+        doc = json.loads((pytester.path / "reports/demo-run/results.json").read_text())
+        return result, doc
+
+    return run
+
+
+def outcomes(doc: dict) -> dict[str, str]:
+    return {c["id"]: c["outcome"] for c in doc["checks"]}
+
+
+def test_each_level_maps_to_its_outcome(suite):
+    result, doc = suite()
+    assert outcomes(doc) == {
+        "demo.must-pass": "passed",
+        "demo.must-fail": "failed",
+        "demo.should-fail": "warning",
+        "demo.ext-cascade": "skipped",
+        "demo.since-99": "skipped",
+        "demo.strict-store-only": "skipped",
+        "demo.harness": "error",
+        "demo.known": "xfailed",
+        "demo.known-fixed": "xpassed",
+    }
+    by_id = {c["id"]: c for c in doc["checks"]}
+    assert by_id["demo.ext-cascade"]["message"].startswith("n/a: ")
+    assert "99.0" in by_id["demo.since-99"]["message"]
+    assert "a teapot was expected" in by_id["demo.must-fail"]["message"]
+    for check in doc["checks"]:
+        assert check["level"] and check["spec_ref"] and check["target"] == "demo"
+        assert set(check) == {
+            "id",
+            "nodeid",
+            "area",
+            "level",
+            "outcome",
+            "spec_ref",
+            "target",
+            "duration_s",
+            "message",
+        }
+    assert result.ret == 1
+
+
+def test_strict_turns_should_failures_into_failures(suite):
+    _, doc = suite("--tams-strict", "-k", "should")
+    assert outcomes(doc) == {"demo.should-fail": "failed"}
+
+
+def test_a_failing_check_shows_its_transcript_in_the_report(suite, pytester):
+    result, _ = suite("-k", "must_fail")
+    result.stdout.fnmatch_lines(["*transcript*", "GET http://127.0.0.1:*/service -> 200*"])
+    html = (pytester.path / "reports/demo-run/report.html").read_text()
+    assert "a teapot was expected" in html
+    assert (pytester.path / "reports/latest/results.json").exists()
+    assert (pytester.path / "reports/demo-run/junit.xml").exists() is False  # CLI adds junit
+
+
+def test_summary_table_counts_per_area_and_target(suite):
+    result, _ = suite()
+    result.stdout.fnmatch_lines(["*TAMS conformance summary*", "demo*demo*1*1*1*1*3*1*1*"])
+
+
+def test_a_token_from_the_environment_appears_nowhere_in_the_outputs(pytester, monkeypatch):
+    """TAMS_TOKEN is sent as a bearer token, shown redacted in the transcript of a failing
+    check, and appears in no output or report file of the run."""
+    from tams_reference import ReferenceServer, ServerConfig
+
+    token = "tok-" + "s3cr3t" * 4
+    monkeypatch.setenv("TAMS_TOKEN", token)
+    pytester.makepyfile(test_demo=CHECKS)
+    with ReferenceServer(ServerConfig(), host="127.0.0.1", port=0) as server:
+        targets = {
+            "default": "remote",
+            "targets": {
+                "remote": {
+                    "base_url": server.base_url,
+                    "auth": {"type": "bearer", "token": "${TAMS_TOKEN}"},
+                }
+            },
+        }
+        (pytester.path / "targets.yaml").write_text(yaml.safe_dump(targets))
+        result = pytester.runpytest_subprocess(
+            "-p",
+            "fixtures.plugin",
+            "--targets-file",
+            "targets.yaml",
+            "--reports-dir",
+            "reports",
+            "--run-id",
+            "tok",
+            "-k",
+            "must_fail or must_pass",
+            "-rA",
+            "--junitxml",
+            "reports/tok/junit.xml",
+        )
+    output = result.stdout.str() + result.stderr.str()
+    assert "Authorization: ***" in output, "the failing check's transcript shows no auth header"
+    assert token not in output
+    files = [p for p in (pytester.path / "reports").rglob("*") if p.is_file()]
+    assert len(files) >= 3
+    for path in files:
+        assert token not in path.read_text(errors="replace"), f"token leaked into {path}"

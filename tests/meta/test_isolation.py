@@ -1,0 +1,75 @@
+"""A run touches nothing it did not create, and leaves nothing behind."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import requests
+import yaml
+
+from tests.meta.suite_runner import run_suite
+
+pytestmark = pytest.mark.slow
+
+
+def _listing(base: str, path: str) -> list[dict]:
+    items, url = [], f"{base}{path}?limit=1000"
+    while url:
+        response = requests.get(url, timeout=10)
+        response.raise_for_status()
+        items.extend(response.json())
+        nxt = response.links.get("next", {}).get("url")
+        url = requests.compat.urljoin(base + "/", nxt) if nxt else None
+    return sorted(items, key=lambda x: x["id"])
+
+
+def _volatile_free(items: list[dict]) -> list[dict]:
+    return [
+        {k: v for k, v in item.items() if k not in ("metadata_updated", "updated")}
+        for item in items
+    ]
+
+
+def test_a_full_run_leaves_foreign_flows_unchanged_and_removes_what_it_made(tmp_path):
+    from tams_reference import ReferenceServer, ServerConfig
+
+    with ReferenceServer(ServerConfig(), host="127.0.0.1", port=0) as server:
+        base = server.base_url
+        for i in range(3):
+            flow_id, source_id = str(uuid.uuid4()), str(uuid.uuid4())
+            body = {
+                "id": flow_id,
+                "source_id": source_id,
+                "format": "urn:x-nmos:format:data",
+                "codec": "text/plain",
+                "container": "text/plain",
+                "essence_parameters": {},
+                "label": f"foreign {i}",
+                "tags": {"owner": "someone else"},
+            }
+            assert requests.put(f"{base}/flows/{flow_id}", json=body, timeout=10).status_code == 201
+        flows_before = _volatile_free(_listing(base, "/flows"))
+        sources_before = _volatile_free(_listing(base, "/sources"))
+
+        targets = tmp_path / "targets.yaml"
+        targets.write_text(
+            yaml.safe_dump(
+                {
+                    "default": "remote",
+                    "targets": {
+                        "remote": {
+                            "base_url": base,
+                            "profiles": ["tams", "cascade"],
+                            "s3": {"store": "strict"},
+                        }
+                    },
+                }
+            )
+        )
+        run = run_suite(tmp_path, targets_file=targets)
+        assert run.exit_code == 0, run.explain()
+
+        assert _volatile_free(_listing(base, "/flows")) == flows_before
+        assert _volatile_free(_listing(base, "/sources")) == sources_before
+        assert not run.results["cleanup_warnings"]
