@@ -17,7 +17,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from tams_reference.errors import TamsError
-from tams_reference.handlers import flows, service, sources
+from tams_reference.handlers import flows, segments, service, sources
 from tams_reference.handlers.context import Api
 from tams_reference.httputil import error_response
 
@@ -48,6 +48,13 @@ def build_rules(api: Api) -> list[tuple[str, list[str], Handler]]:
         ("/flows/<flow_id>/tags", ["GET"], partial(flows.flow_attr, attr="tags")),
         ("/flows/<flow_id>/tags/<path:name>", ["GET", "PUT", "DELETE"], flows.flow_tag),
         ("/flows/<flow_id>/read_only", ["GET", "PUT"], partial(flows.flow_attr, attr="read_only")),
+        ("/flows/<flow_id>/storage", ["POST"], segments.post_storage),
+        (
+            "/flows/<flow_id>/segments",
+            ["GET", "POST"],
+            _by_method(GET=segments.get_segments, POST=segments.post_segments),
+        ),
+        ("/objects/<path:object_id>", ["GET"], segments.get_object),
     ]
     rules += [
         (

@@ -85,10 +85,10 @@ class ReferenceServer:
         try:
             self.s3_settings = self.config.s3 or self._start_own_s3()
             validator, self.warnings = load_validator(self.config)
-            self.store = Store(self.config, validator)
-            self._stack.callback(self.store.close)
             media = MediaStore(self.s3_settings, self.config.faults, self.config.presign_expiry_s)
             media.ensure_bucket()
+            self.store = Store(self.config, media, validator)
+            self._stack.callback(self.store.close)
             app = TamsApp(Api(self.store, media, self.config))
             self._httpd = make_server(
                 self.host, self.port, app, threaded=True, request_handler=_QuietHandler

@@ -12,17 +12,22 @@ from tams_reference.config import ServerConfig
 from tams_reference.errors import BadRequest
 from tams_reference.store.db import Database
 from tams_reference.store.flows import BasicValidator, FlowsMixin, RequestValidator
+from tams_reference.store.objects import Media, ObjectsMixin, UrlOptions
+from tams_reference.store.segments import SegmentsMixin
 from tams_reference.store.sources import SourcesMixin
 
 SERVICE_VERSION = "0.1.0"
 SERVICE_DESCRIPTION = "Embedded reference TAMS server of tams-conformance"
 
 
-class Store(SourcesMixin, FlowsMixin):
+class Store(SourcesMixin, FlowsMixin, SegmentsMixin, ObjectsMixin):
     """All TAMS state of one server instance."""
 
-    def __init__(self, config: ServerConfig, validator: RequestValidator | None = None) -> None:
+    def __init__(
+        self, config: ServerConfig, media: Media, validator: RequestValidator | None = None
+    ) -> None:
         self.config = config
+        self.media = media
         self.db = Database(config.db_path)
         self.validator = validator or BasicValidator()
         self._service = {"name": "tams-reference", "description": SERVICE_DESCRIPTION}
@@ -52,4 +57,4 @@ class Store(SourcesMixin, FlowsMixin):
         self.db.close()
 
 
-__all__ = ["Store"]
+__all__ = ["Store", "UrlOptions"]

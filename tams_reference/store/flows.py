@@ -39,7 +39,10 @@ FORMATS = (
 
 
 class RequestValidator(Protocol):
+    """The part of ``tams_spec.SpecValidator`` the store uses."""
+
     def validate_request(self, method: str, path: str, body: Any) -> list[str]: ...
+    def validate_schema(self, name: str, instance: Any) -> list[str]: ...
 
 
 class BasicValidator:
@@ -54,6 +57,9 @@ class BasicValidator:
         if "profile_id" not in body and body.get("format") not in FORMATS:
             errors.append(f"format must be one of {', '.join(FORMATS)}")
         return errors
+
+    def validate_schema(self, name: str, instance: Any) -> list[str]:
+        return []
 
 
 class FlowsMixin:
