@@ -186,3 +186,50 @@ def test_a_token_from_the_environment_appears_nowhere_in_the_outputs(pytester, m
     assert len(files) >= 3
     for path in files:
         assert token not in path.read_text(errors="replace"), f"token leaked into {path}"
+
+
+CLEANUP_CHECKS = textwrap.dedent("""
+    from fixtures.levels import MUST, check
+
+    @check("demo.fails-after-creating", MUST, "x")
+    def test_fails_after_creating(tams, factory):
+        flow = factory.flow()
+        open("made.txt", "w").write(flow["id"])
+        assert False, "fails with a flow on the server"
+
+    @check("demo.cleanup-breaks", MUST, "x")
+    def test_cleanup_breaks(tams, factory):
+        factory.flow()
+        def broken(flow_id):
+            raise RuntimeError("store refused the delete")
+        factory._delete_flow = broken
+""")
+
+
+def test_cleanup_runs_after_a_failure_and_a_cleanup_problem_is_one_warning(pytester):
+    from tams_reference import ReferenceServer, ServerConfig
+
+    pytester.makepyfile(test_demo=CLEANUP_CHECKS)
+    with ReferenceServer(ServerConfig(), host="127.0.0.1", port=0) as server:
+        targets = {"default": "remote", "targets": {"remote": {"base_url": server.base_url}}}
+        (pytester.path / "targets.yaml").write_text(yaml.safe_dump(targets))
+        result = pytester.runpytest_subprocess(
+            "-p",
+            "fixtures.plugin",
+            "--targets-file",
+            "targets.yaml",
+            "--reports-dir",
+            "reports",
+            "--run-id",
+            "c",
+        )
+        import requests
+
+        made = (pytester.path / "made.txt").read_text()
+        assert requests.get(f"{server.base_url}/flows/{made}", timeout=5).status_code == 404
+    doc = json.loads((pytester.path / "reports/c/results.json").read_text())
+    assert outcomes(doc) == {"demo.fails-after-creating": "failed", "demo.cleanup-breaks": "passed"}
+    assert len(doc["cleanup_warnings"]) == 1
+    assert "store refused the delete" in doc["cleanup_warnings"][0]
+    result.stdout.fnmatch_lines(["*cleanup warnings*", "*store refused the delete*"])
+    assert "error" not in result.stdout.lines[-1]
