@@ -17,7 +17,7 @@ from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
 from tams_reference.errors import TamsError
-from tams_reference.handlers import flows, segments, service, sources
+from tams_reference.handlers import deletes, flows, segments, service, sources
 from tams_reference.handlers.context import Api
 from tams_reference.httputil import error_response
 
@@ -40,21 +40,31 @@ def build_rules(api: Api) -> list[tuple[str, list[str], Handler]]:
         ),
         ("/service/storage-backends", ["GET"], service.get_storage_backends),
         ("/sources", ["GET"], sources.list_sources),
-        ("/sources/<source_id>", ["GET"], sources.get_source),
+        ("/sources/<source_id>", *_source_methods(api)),
         ("/sources/<source_id>/tags", ["GET"], partial(sources.source_attr, attr="tags")),
         ("/sources/<source_id>/tags/<path:name>", ["GET", "PUT", "DELETE"], sources.source_tag),
         ("/flows", ["GET"], flows.list_flows),
-        ("/flows/<flow_id>", ["GET", "PUT"], _by_method(GET=flows.get_flow, PUT=flows.put_flow)),
+        (
+            "/flows/<flow_id>",
+            ["GET", "PUT", "DELETE"],
+            _by_method(GET=flows.get_flow, PUT=flows.put_flow, DELETE=deletes.delete_flow),
+        ),
         ("/flows/<flow_id>/tags", ["GET"], partial(flows.flow_attr, attr="tags")),
         ("/flows/<flow_id>/tags/<path:name>", ["GET", "PUT", "DELETE"], flows.flow_tag),
         ("/flows/<flow_id>/read_only", ["GET", "PUT"], partial(flows.flow_attr, attr="read_only")),
         ("/flows/<flow_id>/storage", ["POST"], segments.post_storage),
         (
             "/flows/<flow_id>/segments",
-            ["GET", "POST"],
-            _by_method(GET=segments.get_segments, POST=segments.post_segments),
+            ["GET", "POST", "DELETE"],
+            _by_method(
+                GET=segments.get_segments,
+                POST=segments.post_segments,
+                DELETE=deletes.delete_segments,
+            ),
         ),
         ("/objects/<path:object_id>", ["GET"], segments.get_object),
+        ("/flow-delete-requests", ["GET"], deletes.list_delete_requests),
+        ("/flow-delete-requests/<request_id>", ["GET"], deletes.get_delete_request),
     ]
     rules += [
         (
@@ -69,6 +79,13 @@ def build_rules(api: Api) -> list[tuple[str, list[str], Handler]]:
         for attr in FLOW_ATTRS
     ]
     return rules
+
+
+def _source_methods(api: Api) -> tuple[list[str], Handler]:
+    """DELETE /sources/{id} exists only with the cascade extension (405 otherwise)."""
+    if api.config.cascade_extension:
+        return ["GET", "DELETE"], _by_method(GET=sources.get_source, DELETE=deletes.delete_source)
+    return ["GET"], sources.get_source
 
 
 def _by_method(**handlers: Handler) -> Handler:

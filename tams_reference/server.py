@@ -16,6 +16,7 @@ from tams_reference.handlers.context import Api
 from tams_reference.media import MediaStore
 from tams_reference.store import Store
 from tams_reference.store.flows import BasicValidator, RequestValidator
+from tams_reference.worker import DeleteWorker
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,9 @@ class ReferenceServer:
             media.ensure_bucket()
             self.store = Store(self.config, media, validator)
             self._stack.callback(self.store.close)
+            worker = DeleteWorker(self.store)
+            worker.start()
+            self._stack.callback(worker.stop)
             app = TamsApp(Api(self.store, media, self.config))
             self._httpd = make_server(
                 self.host, self.port, app, threaded=True, request_handler=_QuietHandler

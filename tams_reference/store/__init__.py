@@ -6,13 +6,18 @@ one :class:`~tams_reference.store.db.Database`. The HTTP layer only parses and f
 
 from __future__ import annotations
 
+import queue
 from typing import Any
 
+from mediatimestamp import TimeRange
+
 from tams_reference.config import ServerConfig
-from tams_reference.errors import BadRequest
+from tams_reference.errors import BadRequest, NotFound
 from tams_reference.store.db import Database
+from tams_reference.store.deletes import DeletesMixin
 from tams_reference.store.flows import BasicValidator, FlowsMixin, RequestValidator
 from tams_reference.store.objects import Media, ObjectsMixin, UrlOptions
+from tams_reference.store.requests import RequestsMixin
 from tams_reference.store.segments import SegmentsMixin
 from tams_reference.store.sources import SourcesMixin
 
@@ -20,7 +25,7 @@ SERVICE_VERSION = "0.1.0"
 SERVICE_DESCRIPTION = "Embedded reference TAMS server of tams-conformance"
 
 
-class Store(SourcesMixin, FlowsMixin, SegmentsMixin, ObjectsMixin):
+class Store(SourcesMixin, FlowsMixin, SegmentsMixin, ObjectsMixin, DeletesMixin, RequestsMixin):
     """All TAMS state of one server instance."""
 
     def __init__(
@@ -30,6 +35,7 @@ class Store(SourcesMixin, FlowsMixin, SegmentsMixin, ObjectsMixin):
         self.media = media
         self.db = Database(config.db_path)
         self.validator = validator or BasicValidator()
+        self.delete_queue: queue.Queue[str] = queue.Queue()
         self._service = {"name": "tams-reference", "description": SERVICE_DESCRIPTION}
 
     def service_info(self) -> dict[str, Any]:
@@ -52,6 +58,41 @@ class Store(SourcesMixin, FlowsMixin, SegmentsMixin, ObjectsMixin):
                 raise BadRequest(f"{key} must be a string")
         with self.db.lock:
             self._service.update({k: body[k] for k in ("name", "description") if k in body})
+
+    def delete_flow(self, flow_id: str, cascade: bool = True) -> dict[str, Any] | None:
+        """DELETE /flows/{id}: None when done now (204), else the accepted request (202)."""
+        if self._deletes_now(cascade):
+            self.delete_flow_now(flow_id, cascade)
+            return None
+        return self._accept(lambda: self.request_flow_delete(flow_id, cascade))
+
+    def delete_segments(
+        self,
+        flow_id: str,
+        timerange: TimeRange,
+        object_id: str | None = None,
+        cascade: bool = True,
+    ) -> dict[str, Any] | None:
+        """DELETE /flows/{id}/segments: None when done now (204), else the request (202)."""
+        if self._deletes_now(cascade):
+            self.delete_segments_now(flow_id, timerange, object_id, cascade)
+            return None
+        return self._accept(
+            lambda: self.request_segments_delete(flow_id, timerange, object_id, cascade)
+        )
+
+    def _deletes_now(self, cascade: bool) -> bool:
+        # The partial-conflict fault always works synchronously, dependent by dependent.
+        partial = not cascade and self.config.has("partial-conflict")
+        return self.config.delete_mode == "sync" or partial
+
+    def _accept(self, accept: Any) -> dict[str, Any] | None:
+        try:
+            return accept()
+        except NotFound:
+            if self.config.has("missing-is-success"):
+                return None
+            raise
 
     def close(self) -> None:
         self.db.close()
