@@ -98,6 +98,8 @@ ERRORS = [
      ["target 'vast' auth.type must be one of none, bearer", "(did you mean 'bearer'?)"]),
     ("auth-no-type", entry("base_url: https://x\nauth: {token: t}\n"), (), {},
      ["target 'vast' auth has no type (add type: none, bearer, basic"]),
+    ("auth-no-type-with-token", entry("base_url: https://x\nauth: {token: t}\n"), (),
+     {"TAMS_TOKEN": "t0ken"}, ["target 'vast' auth has no type"]),
     ("bearer-no-token", entry("base_url: https://x\nauth: {type: bearer}\n"), (), {},
      ["auth.token is missing for auth type bearer (add token: ${TAMS_TOKEN})"]),
     ("bearer-empty-token", entry("base_url: https://x\nauth: {type: bearer, token: ''}\n"), (),
