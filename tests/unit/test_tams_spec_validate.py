@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import ast
 import copy
 import functools
 import json
 import re
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+import tams_spec
 from tams_spec import SUPPORTED_VERSIONS, SpecUnavailable, SpecValidator, locate_spec
+from tams_spec.openapi import Operation
 
 FLOW_ID = "6101df05-06bb-41b8-8af4-cf7cd33df209"
 
@@ -89,11 +95,8 @@ def test_every_schema_and_operation_compiles_with_all_refs_resolved(version):
     for op in validator.operations():
         path = concrete(op.template)
         assert validator.operation_for(op.method, path) is op, op.operation_id
-        for code in op.responses:
-            if code.isdigit():
-                validator.validate_response(
-                    "GET" if op.method == "HEAD" else op.method, path, int(code), None
-                )
+        for code in op.statuses():  # compiles each schema (HEAD has no body to check)
+            validator.validate_response(op.method, path, code, None)
         validator.validate_request(op.method, path, None)
 
 
@@ -258,3 +261,35 @@ def test_validate_schema_of_an_unknown_file_is_a_key_error():
 def test_spec_validator_loads_from_a_folder_path():
     validator = SpecValidator(spec("8.2").root)
     assert validator.version == "8.2" and len(validator.operations()) == 85
+
+
+def test_response_for_prefers_the_exact_code_then_the_range_then_default():
+    responses = {"200": {"description": "ok"}, "2XX": {"description": "range"}, "default": {}}
+    op = Operation("GET", "/", "GET_root", responses, None)
+    assert op.response_for(200) is responses["200"]
+    assert op.response_for(201) is responses["2XX"]
+    assert op.response_for(500) is responses["default"]
+    assert op.statuses() == {200}
+
+
+def test_the_package_is_neutral_and_loads_jsonschema_only_when_validating():
+    code = (
+        "import sys, tams_spec; "
+        "print(sorted({m.split('.')[0] for m in sys.modules} & "
+        "{'fixtures', 'conformance', 'tams_reference', 'mock_s3', 'jsonschema', 'yaml'}))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+    for source in Path(tams_spec.__file__).parent.glob("*.py"):
+        tree = ast.parse(source.read_text())
+        imported = {
+            alias.name
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Import)
+            for alias in node.names
+        }
+        imported |= {
+            node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+        }
+        roots = {name.split(".")[0] for name in imported}
+        assert not roots & {"fixtures", "conformance", "tams_reference", "mock_s3"}, source.name
