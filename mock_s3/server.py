@@ -8,11 +8,14 @@ import string
 import threading
 from collections.abc import Iterable
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .clock import Clock
 from .profiles import DEFAULT_PROFILE, PROFILES, StoreSettings
 from .requestlog import RequestLog
+
+if TYPE_CHECKING:
+    from .wsgi import ServerThread
 
 
 class MockS3Error(Exception):
@@ -77,9 +80,10 @@ class MockS3:
         self.requests = RequestLog(log_limit)
         # 12 digits, never moto's default account, so instances never share state by accident.
         self.account_id = str(secrets.randbelow(9 * 10**11) + 10**11)
-        self._server: Any = None
-        self._thread: threading.Thread | None = None
+        self._server: ServerThread | None = None
         self._client: Any = None
+        self._session: Any = None
+        self._session_lock = threading.Lock()
 
     @property
     def profile(self) -> str:
@@ -99,21 +103,18 @@ class MockS3:
         if self._server is None:
             raise MockS3Error("MockS3 is not running; call start() or use it as a context manager")
         host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self._server.server_port}"
+        return f"http://{host}:{self._server.port}"
 
     def start(self) -> MockS3:
         if self._server is not None:
             return self
-        from .wsgi import build_server
+        from . import isolation
+        from .gate import Gate
+        from .wsgi import ServerThread, moto_app
 
-        self._server = build_server(self)
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.1},
-            name=f"mock_s3:{self._server.server_port}",
-            daemon=True,
-        )
-        self._thread.start()
+        isolation.install()
+        gate = Gate(moto_app(), self.settings, self.clock, self.requests, self.account_id)
+        self._server = ServerThread(gate, self.host, self.port)
         for name in self.buckets:
             self._create_bucket(name)
         return self
@@ -121,12 +122,8 @@ class MockS3:
     def stop(self) -> None:
         if self._server is None:
             return
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        self._server.stop()
         self._server = None
-        self._thread = None
         self._client = None
 
     def __enter__(self) -> MockS3:
@@ -159,17 +156,24 @@ class MockS3:
         import boto3
         from botocore.config import Config
 
-        session = boto3.session.Session(
-            aws_access_key_id=self.access_key,
-            aws_secret_access_key=self._secret_key,
-            region_name=region,
-        )
         config = Config(
             signature_version=signature_version,
             s3={"addressing_style": "path"},
             retries={"max_attempts": 2, "mode": "standard"},
         )
-        return session.client("s3", endpoint_url=self.endpoint, config=config)
+        # One session per instance: a new session reloads botocore's models (~0.1 s), and
+        # creating clients from a shared session must not race.
+        with self._session_lock:
+            if self._session is None:
+                self._session = boto3.session.Session()
+            return self._session.client(
+                "s3",
+                endpoint_url=self.endpoint,
+                region_name=region,
+                aws_access_key_id=self.access_key,
+                aws_secret_access_key=self._secret_key,
+                config=config,
+            )
 
     def _create_bucket(self, name: str) -> None:
         if self.region == "us-east-1":

@@ -1,21 +1,18 @@
-"""Wiring: moto's server app, the gate in front, a quiet threaded werkzeug server."""
+"""Wiring: moto's server app, the gate in front, a quiet threaded werkzeug server in a thread."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
     create_backend_app,
 )
-from werkzeug.serving import BaseWSGIServer, make_server
-
-from . import isolation
-from .gate import Gate
-
-if TYPE_CHECKING:
-    from .server import MockS3
+from werkzeug.serving import make_server
 
 
 class QuietRequestHandler(MotoRequestHandler):
@@ -30,14 +27,40 @@ class QuietRequestHandler(MotoRequestHandler):
 
 
 def moto_app() -> DomainDispatcherApplication:
+    """A fresh moto server app (its state is moto's process-global backends)."""
     return DomainDispatcherApplication(create_backend_app)
 
 
-def serve(app: Any, host: str, port: int) -> BaseWSGIServer:
-    return make_server(host, port, app, threaded=True, request_handler=QuietRequestHandler)
+class ServerThread:
+    """A threaded werkzeug server for ``app``, run in a daemon thread until ``stop()``."""
+
+    def __init__(self, app: Any, host: str, port: int) -> None:
+        self._server = make_server(
+            host, port, app, threaded=True, request_handler=QuietRequestHandler
+        )
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.1},
+            name=f"mock_s3:{self._server.server_port}",
+            daemon=True,
+        )
+        self._thread.start()
+
+    @property
+    def port(self) -> int:
+        return self._server.server_port
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
 
 
-def build_server(s3: MockS3) -> BaseWSGIServer:
-    isolation.install()
-    gate = Gate(moto_app(), s3.settings, s3.clock, s3.requests, s3.account_id)
-    return serve(gate, s3.host, s3.port)
+@contextmanager
+def plain_moto(host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """Plain moto (no gate) on the same server stack; yields its endpoint. For comparisons."""
+    server = ServerThread(moto_app(), host, port)
+    try:
+        yield f"http://{host}:{server.port}"
+    finally:
+        server.stop()
