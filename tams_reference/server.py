@@ -99,7 +99,10 @@ class ReferenceServer:
             )
             self._stack.callback(self._httpd.server_close)
             self._thread = threading.Thread(
-                target=self._httpd.serve_forever, name="tams-reference", daemon=True
+                target=self._httpd.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name="tams-reference",
+                daemon=True,
             )
             self._thread.start()
             self._stack.callback(self._httpd.shutdown)
