@@ -1,0 +1,149 @@
+"""The upload round trip: allocate, PUT with exactly the declared headers, register, read back.
+
+Uploads go through `fixtures.upload.upload`, which sends the put_url's declared headers and
+nothing else (docs/uploads.md). Object ids may contain `/`, so /objects paths encode them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+
+from fixtures.client import seg
+from fixtures.errors import HarnessError
+from fixtures.levels import MUST, SHOULD, check
+from fixtures.presign import describe_answer, fetch, stored_in_mock
+from fixtures.upload import declared_headers, upload
+
+
+def media_bytes(label: str) -> bytes:
+    """Bytes no other upload has, so a read-back cannot match by accident."""
+    return f"tams-conformance {label} ".encode() + os.urandom(2048)
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def uploaded_object(factory, runtime, flow_id, data):
+    """A freshly allocated object with `data` uploaded (a precondition: an error if refused)."""
+    [media] = factory.allocate(flow_id, 1)
+    put = upload(media["put_url"], data, transcript=runtime.transcript)
+    if not 200 <= put.status_code < 300:
+        raise HarnessError(
+            f"precondition: the upload with the declared headers answered {describe_answer(put)} "
+            "(see upload.declared-headers-accepted)"
+        )
+    return media["object_id"]
+
+
+@check(
+    "upload.declared-headers-accepted",
+    MUST,
+    "http-request.json url, content-type ('must be used'), headers; POST storage description",
+)
+def test_upload_with_exactly_the_declared_headers_succeeds(factory, runtime):
+    """MUST: a PUT of the bytes to put_url.url with exactly the declared headers (content-type,
+    headers) and nothing else succeeds (2xx), and the store holds the bytes after it (checked
+    through the store itself when it is embedded)."""
+    flow = factory.flow()
+    [media] = factory.allocate(flow["id"], 1)
+    data = media_bytes("declared-headers")
+    response = upload(media["put_url"], data, transcript=runtime.transcript)
+    sent = ", ".join(declared_headers(media["put_url"])) or "none"
+    assert 200 <= response.status_code < 300, (
+        f"PUT to the put_url of {media['object_id']} with exactly the declared headers "
+        f"({sent}) was refused: {describe_answer(response)}; the storage.put-url-* checks "
+        "say which part of the put_url contract is broken"
+    )
+    if runtime.mock_s3 is not None:
+        stored = stored_in_mock(runtime.mock_s3, media["put_url"]["url"])
+        assert stored == data, "the store answered 2xx but does not hold the uploaded bytes"
+
+
+@check(
+    "upload.segment-registered",
+    MUST,
+    "POST /flows/{flowId}/segments 201; GET /objects/{objectId} referenced_by_flows",
+)
+def test_uploaded_object_registers_as_a_segment_and_lists_its_flow(tams, factory, runtime):
+    """MUST: registering the uploaded object answers 201; the flow's segments list it and
+    GET /objects/{id} answers 200 with the flow in referenced_by_flows."""
+    flow = factory.flow()
+    object_id = uploaded_object(factory, runtime, flow["id"], media_bytes("register"))
+    response = tams.post(
+        f"/flows/{flow['id']}/segments", {"object_id": object_id, "timerange": "[0:0_1:0)"}
+    )
+    assert response.status_code == 201, f"segment registration answered {response.status_code}"
+    listed = [s["object_id"] for s in tams.get(f"/flows/{flow['id']}/segments").json()]
+    assert listed == [object_id], f"flow segments list {listed}, not the registered object"
+    obj = tams.get(f"/objects/{seg(object_id)}")
+    assert obj.status_code == 200, f"GET /objects/{{id}} of a registered object: {obj.status_code}"
+    assert flow["id"] in obj.json()["referenced_by_flows"], (
+        f"referenced_by_flows {obj.json()['referenced_by_flows']} lacks the flow"
+    )
+
+
+@check(
+    "upload.get-urls-return-uploaded-bytes",
+    MUST,
+    "flow-segment.json get_urls (required for http_object_store); object-core.json get_urls",
+)
+def test_get_urls_download_the_bytes_that_were_uploaded(tams, factory, runtime):
+    """MUST: the registered segment lists get_urls, and every one of them (and every get_url
+    of GET /objects/{id}) downloads exactly the uploaded bytes (sha256)."""
+    flow = factory.flow()
+    data = media_bytes("read-back")
+    segment = factory.segment(flow["id"], "[0:0_1:0)", data=data)
+    [listed] = tams.get(f"/flows/{flow['id']}/segments").json()
+    get_urls = list(listed.get("get_urls") or [])
+    assert get_urls, "the segment has no get_urls (required for http_object_store backends)"
+    get_urls += tams.get(f"/objects/{seg(segment.object_id)}").json().get("get_urls") or []
+    for entry in get_urls:
+        response = fetch(entry, runtime.raw, runtime.transcript)
+        label = entry.get("label", "unlabelled")
+        assert response.status_code == 200, (
+            f"get_url '{label}' answered {describe_answer(response)}"
+        )
+        assert sha256(response.content) == sha256(data), (
+            f"get_url '{label}' returned {len(response.content)} bytes that differ from the "
+            f"{len(data)} uploaded"
+        )
+
+
+@check(
+    "upload.unregistered-object-404",
+    MUST,
+    "GET /objects/{objectId} 404 (MUST when assigned via /storage but not yet registered)",
+)
+def test_allocated_but_unregistered_object_is_404(tams, factory):
+    """MUST: GET /objects/{id} of an object that was allocated but never registered on a
+    segment answers 404."""
+    flow = factory.flow()
+    [media] = factory.allocate(flow["id"], 1)
+    response = tams.get(f"/objects/{seg(media['object_id'])}")
+    assert response.status_code == 404, (
+        f"an allocated, unregistered object answered {response.status_code}, not 404"
+    )
+
+
+@check(
+    "upload.object-reuse-across-flows",
+    SHOULD,
+    "POST /flows/{flowId}/segments (re-use of Objects); object.json referenced_by_flows",
+)
+def test_object_of_flow_a_can_be_registered_in_flow_b(tams, factory):
+    """SHOULD: flow B may register an object already used by flow A (201); the object then
+    lists both flows, and first_referenced_by_flow, when given, is A."""
+    flow_a, flow_b = factory.flow(), factory.flow()
+    first = factory.segment(flow_a["id"], "[0:0_1:0)")
+    response = tams.post(
+        f"/flows/{flow_b['id']}/segments",
+        {"object_id": first.object_id, "timerange": "[0:0_1:0)"},
+    )
+    assert response.status_code == 201, f"re-use in a second flow answered {response.status_code}"
+    obj = tams.get(f"/objects/{seg(first.object_id)}").json()
+    assert {flow_a["id"], flow_b["id"]} <= set(obj["referenced_by_flows"]), (
+        f"referenced_by_flows {obj['referenced_by_flows']} does not hold both flows"
+    )
+    assert obj.get("first_referenced_by_flow", flow_a["id"]) == flow_a["id"]
