@@ -16,6 +16,7 @@ from tams_reference.store import Store
 log = logging.getLogger(__name__)
 
 STEP_DELAY_S = 0.05
+WAKE_UP = ""  # queued on stop so the worker does not wait out its poll
 
 
 class DeleteWorker:
@@ -34,6 +35,7 @@ class DeleteWorker:
 
     def stop(self) -> None:
         self._stop.set()
+        self.store.delete_queue.put(WAKE_UP)
         self._thread.join(timeout=5)
 
     def _run(self) -> None:
@@ -41,6 +43,8 @@ class DeleteWorker:
             try:
                 request_id = self.store.delete_queue.get(timeout=0.1)
             except queue.Empty:
+                continue
+            if request_id == WAKE_UP:
                 continue
             try:
                 if self._stop.wait(self.step_delay_s):
