@@ -151,17 +151,22 @@ class World:
             }
 
     def orphans(self) -> dict[str, list[str]]:
-        """Rows whose parent is gone: what a conformant server never leaves behind."""
-        queries = {
-            "flows without source": "SELECT id FROM flows WHERE source_id NOT IN "
-            "(SELECT id FROM sources)",
-            "segments without flow": "SELECT object_id FROM segments WHERE flow_id NOT IN "
-            "(SELECT id FROM flows)",
-            "segments without object": "SELECT object_id FROM segments WHERE object_id NOT IN "
-            "(SELECT id FROM objects)",
-            "objects listing a deleted flow": "SELECT object_id FROM object_refs WHERE flow_id "
-            "NOT IN (SELECT id FROM flows)",
-        }
-        with self.store.db.read() as conn:
-            found = {name: [r[0] for r in conn.execute(sql)] for name, sql in queries.items()}
-        return {name: ids for name, ids in found.items() if ids}
+        return orphans(self.store)
+
+
+ORPHAN_QUERIES = {
+    "flows without source": "SELECT id FROM flows WHERE source_id NOT IN (SELECT id FROM sources)",
+    "segments without flow": "SELECT object_id FROM segments WHERE flow_id NOT IN "
+    "(SELECT id FROM flows)",
+    "segments without object": "SELECT object_id FROM segments WHERE object_id NOT IN "
+    "(SELECT id FROM objects)",
+    "objects listing a deleted flow": "SELECT object_id FROM object_refs WHERE flow_id NOT IN "
+    "(SELECT id FROM flows)",
+}
+
+
+def orphans(store: Store) -> dict[str, list[str]]:
+    """Rows whose parent is gone: what a conformant server never leaves behind."""
+    with store.db.read() as conn:
+        found = {name: [r[0] for r in conn.execute(sql)] for name, sql in ORPHAN_QUERIES.items()}
+    return {name: ids for name, ids in found.items() if ids}
