@@ -82,6 +82,13 @@ class Gate:
             environ["HTTP_X_MOTO_ACCOUNT_ID"] = self.account_id
             return self._forward(req, auth, environ, start_response)
 
+    def judge(self, environ: dict[str, Any]) -> str:
+        """Judge a request without serving it: its auth kind, or S3Error (the benchmark's probe)."""
+        req = Incoming.from_environ(environ)
+        auth = classify(req)
+        self._judge(auth, req, environ)
+        return auth
+
     def _judge(self, auth: str, req: Incoming, environ: dict[str, Any]) -> None:
         if not self.settings.profile.verify:
             return

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import secrets
 import string
 import threading
+import warnings
 from collections.abc import Iterable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -112,6 +114,13 @@ class MockS3:
         from .gate import Gate
         from .wsgi import ServerThread, moto_app
 
+        if "MOTO_ACCOUNT_ID" in os.environ:
+            warnings.warn(
+                "MOTO_ACCOUNT_ID is set: moto puts every MockS3 in that one account, so "
+                "instances with the same bucket name overwrite each other; unset it",
+                RuntimeWarning,
+                stacklevel=2,
+            )
         isolation.install()
         gate = Gate(moto_app(), self.settings, self.clock, self.requests, self.account_id)
         self._server = ServerThread(gate, self.host, self.port)
