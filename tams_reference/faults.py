@@ -6,6 +6,26 @@ is a hole in the suite, so every entry here says exactly which rule it breaks.
 
 Faults that leave orphans run their statements with foreign keys off, as servers without
 foreign keys do; the correct code paths always run with ``PRAGMA foreign_keys=ON``.
+
+Where each one acts:
+
+- ``ignore-cascade``, ``cascade-rows-only``, ``gc-shared-objects``, ``no-gc``: the apply step
+  of a delete (``store/deletes.py``: ``apply_plan``, ``_release``). ``ignore-cascade`` also
+  skips the 409 checks of the plans; its flow delete keeps the source, as the flow row is the
+  only thing it removes. It reproduces vasttams main; ``cascade-rows-only`` reproduces vasttams
+  dev (segment rows go, ``flow_object_references`` and S3 media stay).
+- ``partial-conflict``: ``_partial_source`` / ``_partial_segments``, always synchronous, one
+  transaction per dependent. A flow delete with ``cascade=false`` removes the segments of
+  unshared objects one by one, answers 409 at the first shared one, and deletes the flow when
+  none is shared.
+- ``read-only-ignored``: ``_check_writable`` of the delete plans only.
+- ``check-then-delete``: ``_execute`` of synchronous source and flow and segments deletes (the
+  asynchronous mode marks the flow in its accepting transaction, so it has no window).
+- ``missing-is-success``: ``_ignore_missing`` and ``Store._accept``.
+- ``cascade-string-truthy``: ``handlers/deletes.py: cascade_param``.
+- ``object-visible-before-registration``: ``store/objects.py: get_object``.
+- ``sigv2-put-urls``, ``content-type-signed-not-declared``, ``short-expiry``, ``wrong-region``,
+  ``broken-get-urls``: ``media.py``.
 """
 
 from __future__ import annotations
