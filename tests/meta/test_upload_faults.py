@@ -6,10 +6,10 @@ A fault that breaks every upload also leaves the checks that need a working uplo
 precondition: those end as errors (the harness could not test), never as failures or passes, and
 only those may.
 
-The checks must not mistake a legitimate server choice for a fault either. This module doubles
-as a pytest plugin for the suite's subprocess (`-p tests.meta.test_upload_faults`): its
-`pytest_configure` turns the embedded reference into such a server (object ids containing `/`,
-SigV4 put_urls that sign only `host` and declare no content-type) when ALTERNATIVE_ENV is set.
+The checks must not mistake a legitimate server choice for a fault either, and the store checks
+must fail when the store lets mistakes through. This module doubles as a pytest plugin for the
+suite's subprocess (`-p tests.meta.test_upload_faults`): with VARIANT_ENV set, its
+`pytest_configure` turns the embedded target into one of VARIANTS.
 """
 
 from __future__ import annotations
@@ -58,7 +58,12 @@ NEED_AN_UPLOAD = {
     "upload.store-refuses-other-content-type",
 }
 BREAK_UPLOADS = {"sigv2-put-urls", "content-type-signed-not-declared", "wrong-region"}
-ALTERNATIVE_ENV = "TAMS_META_ALTERNATIVE_REFERENCE"
+VARIANT_ENV = "TAMS_META_UPLOAD_VARIANT"
+VARIANTS = {
+    "alternative-server": "object ids containing '/', SigV4 put_urls signing only host, "
+    "no content-type declared",
+    "lenient-store": "the embedded store is plain moto while the target declares it strict",
+}
 
 
 @pytest.mark.slow
@@ -84,20 +89,45 @@ def test_clean_reference_passes_every_upload_check(tmp_path, store, workers):
     assert outcomes["upload.declared-headers-accepted"] == "passed"
 
 
+def run_variant(tmp_path, monkeypatch, variant):
+    monkeypatch.setenv(VARIANT_ENV, variant)
+    return run_suite(tmp_path, checks=CHECKS, pytest_args=["-p", "tests.meta.test_upload_faults"])
+
+
 @pytest.mark.slow
 def test_legitimate_alternative_choices_pass_every_upload_check(tmp_path, monkeypatch):
-    monkeypatch.setenv(ALTERNATIVE_ENV, "1")
-    run = run_suite(tmp_path, checks=CHECKS, pytest_args=["-p", "tests.meta.test_upload_faults"])
+    run = run_variant(tmp_path, monkeypatch, "alternative-server")
     outcomes = run.outcomes()
     assert run.exit_code == 0 and set(outcomes.values()) <= {"passed", "skipped"}, run.explain()
     # The strict store's Content-Type rule now applies (no content-type is declared) and holds.
     assert outcomes["upload.store-refuses-undeclared-content-type"] == "passed", run.explain()
 
 
+@pytest.mark.slow
+def test_store_checks_fail_when_the_store_lets_mistakes_through(tmp_path, monkeypatch):
+    run = run_variant(tmp_path, monkeypatch, "lenient-store")
+    assert run.with_outcome("failed", "warning", "error") == {
+        "upload.store-refuses-undeclared-x-amz-meta",
+        "upload.store-refuses-undeclared-content-md5",
+        "upload.store-refuses-other-content-type",
+    }, run.explain()
+    for check in run.checks:
+        if check["outcome"] == "failed":
+            assert "answered 200" in check["message"], run.explain()
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    """Plugin hook (suite subprocess only): make the embedded reference an alternative server."""
-    if not os.environ.get(ALTERNATIVE_ENV):
-        return
+    """Plugin hook (suite subprocess only): switch the embedded target to a variant."""
+    variant = os.environ.get(VARIANT_ENV)
+    if variant == "alternative-server":
+        _alternative_server()
+    elif variant == "lenient-store":
+        _lenient_store()
+    elif variant:
+        raise pytest.UsageError(f"{VARIANT_ENV}={variant}: choose one of {', '.join(VARIANTS)}")
+
+
+def _alternative_server() -> None:
     from tams_reference.media import MediaStore, object_key
     from tams_reference.store.segments import SegmentsMixin
 
@@ -117,3 +147,14 @@ def pytest_configure(config: pytest.Config) -> None:
 
     MediaStore.put_url = host_only_put_url
     SegmentsMixin._new_object_ids = slashed_ids
+
+
+def _lenient_store() -> None:
+    from mock_s3.server import MockS3
+
+    init = MockS3.__init__
+
+    def lenient_init(self: Any, *args: Any, **kw: Any) -> None:
+        init(self, *args, **{**kw, "profile": "lenient"})
+
+    MockS3.__init__ = lenient_init
