@@ -34,7 +34,7 @@ class Incoming:
             if environ.get("QUERY_STRING"):
                 target += "?" + environ["QUERY_STRING"]
         # WSGI hands bytes over as latin-1 text; undo that to get what the client sent.
-        target = target.encode("latin-1").decode("utf-8", "replace")
+        target = _as_utf8(target)
         if target.startswith(("http://", "https://")):
             parts = urlsplit(target)
             target = parts.path + ("?" + parts.query if parts.query else "")

@@ -24,6 +24,11 @@ class MockS3Error(Exception):
     """A configuration error a user can fix (message is one line)."""
 
 
+def _error_code(err: Exception) -> str:
+    response = getattr(err, "response", None) or {}
+    return response.get("Error", {}).get("Code") or type(err).__name__
+
+
 def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
@@ -68,7 +73,7 @@ class MockS3:
         self.access_key = access_key or "AKIA" + _random_token(16, string.ascii_uppercase)
         self._secret_key = secret_key or _random_token(40, string.ascii_letters + string.digits)
         self.region = region
-        self.buckets = list(buckets)
+        self.buckets = list(dict.fromkeys(buckets))
         self.host = host
         self.port = port
         self.settings = StoreSettings(
@@ -124,8 +129,12 @@ class MockS3:
         isolation.install()
         gate = Gate(moto_app(), self.settings, self.clock, self.requests, self.account_id)
         self._server = ServerThread(gate, self.host, self.port)
-        for name in self.buckets:
-            self._create_bucket(name)
+        try:
+            for name in self.buckets:
+                self._create_bucket(name)
+        except Exception as err:
+            self.stop()
+            raise MockS3Error(f"cannot create bucket {name!r}: {_error_code(err)}") from err
         return self
 
     def stop(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,20 +36,29 @@ class ServerThread:
     """A threaded werkzeug server for ``app``, run in a daemon thread until ``stop()``."""
 
     def __init__(self, app: Any, host: str, port: int) -> None:
-        self._server = make_server(
-            host, port, app, threaded=True, request_handler=QuietRequestHandler
-        )
+        # Bind here rather than in werkzeug, which prints and calls sys.exit() when the port is
+        # taken; an OSError lets the caller report it in one line.
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as sock:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((host, port))
+            sock.listen(128)
+            self._server = make_server(
+                host,
+                port,
+                app,
+                threaded=True,
+                request_handler=QuietRequestHandler,
+                fd=sock.fileno(),
+            )
+        self.port: int = self._server.port
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.1},
-            name=f"mock_s3:{self._server.server_port}",
+            name=f"mock_s3:{self.port}",
             daemon=True,
         )
         self._thread.start()
-
-    @property
-    def port(self) -> int:
-        return self._server.server_port
 
     def stop(self) -> None:
         self._server.shutdown()

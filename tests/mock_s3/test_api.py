@@ -173,3 +173,11 @@ def test_non_loopback_host_and_unknown_profile_are_refused() -> None:
         MockS3(host="0.0.0.0")
     with pytest.raises(MockS3Error, match="unknown profile"):
         MockS3(profile="vast")
+
+
+def test_invalid_bucket_name_is_a_one_line_error_and_stops_the_server() -> None:
+    s3 = MockS3(buckets=["x"])
+    with pytest.raises(MockS3Error, match="cannot create bucket 'x': InvalidBucketName"):
+        s3.start()
+    with pytest.raises(MockS3Error, match="not running"):
+        s3.endpoint  # noqa: B018
