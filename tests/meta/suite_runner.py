@@ -4,6 +4,7 @@ with faults, and read back its results.json. Shared by every meta-test."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import uuid
@@ -76,6 +77,7 @@ def run_suite(
     targets_file: Path | None = None,
     target: str | None = None,
     timeout_s: float = 600,
+    env: dict[str, str] | None = None,
     **target_options: object,
 ) -> SuiteRun:
     """Run `tams-conformance run` on `checks` (paths under conformance/, or all) and return its
@@ -102,7 +104,13 @@ def run_suite(
         cmd += ["--target", target]
     cmd += ["--", *[str(REPO / c) for c in checks], "-q", "-p", "no:randomly", *pytest_args]
     proc = subprocess.run(
-        cmd, cwd=REPO, capture_output=True, text=True, timeout=timeout_s, check=False
+        cmd,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=timeout_s,
+        check=False,
+        env={**os.environ, **(env or {})},
     )
     results_file = reports / run_id / "results.json"
     results = json.loads(results_file.read_text()) if results_file.exists() else {}
