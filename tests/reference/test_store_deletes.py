@@ -5,7 +5,10 @@ from __future__ import annotations
 import pytest
 from mediatimestamp import TimeRange
 
+from tams_reference import S3Settings, ServerConfig
 from tams_reference.errors import Conflict, Forbidden, NotFound
+from tams_reference.store import Store
+from tests.reference.refkit import FakeMedia, video_flow
 
 EVERYTHING = TimeRange.eternity()
 
@@ -213,3 +216,24 @@ def test_async_refusals_answer_at_once_and_change_nothing(world):
         w.store.delete_flow(a, cascade=False)
     assert w.snapshot() == before
     assert w.store.list_delete_requests(limit=10, page=None).items == []
+
+
+def test_pending_requests_survive_a_restart_on_a_database_file(tmp_path):
+
+    config = ServerConfig(
+        s3=S3Settings("http://s3.invalid", "K", "S"),
+        delete_mode="async",
+        db_path=str(tmp_path / "db"),
+    )
+    first = Store(config, FakeMedia())
+    body = video_flow()
+    first.put_flow(body["id"], body)
+    request = first.delete_flow(body["id"])
+    first.close()
+
+    second = Store(config, FakeMedia())
+    assert second.pending_delete_requests() == [request["id"]]
+    second.run_delete_request(request["id"])
+    assert second.get_delete_request(request["id"])["status"] == "done"
+    assert second.list_flows(limit=10).items == []
+    second.close()
