@@ -30,6 +30,7 @@ from fixtures.levels import EXT, check
 REFUSED = "conflict; source, flows, segments, objects unchanged"
 CASCADED = "success; it and everything below gone, objects only they used gone, shared kept"
 DELETED = "success; gone"
+EMPTIED = "success; gone (404 on a target that removes a source with its last flow)"
 MISSING = "404"
 FORBIDDEN = "403; unchanged"
 SHARED_SAFE = "conflict and unchanged, or success with the shared object intact"
@@ -39,7 +40,7 @@ CASCADE_MATRIX = [
     # entity     state                cascade   expected
     ("source",   "has-flows",         False,    REFUSED),
     ("source",   "has-flows",         True,     CASCADED),
-    ("source",   "no-flows",          False,    DELETED),
+    ("source",   "no-flows",          False,    EMPTIED),
     ("source",   "missing",           False,    MISSING),
     ("source",   "missing",           True,     MISSING),
     ("flow",     "has-segments",      False,    REFUSED),
@@ -164,23 +165,8 @@ def test_cascading_delete_removes_everything_below_and_only_that(
 def test_delete_without_dependents_and_cascade_false_succeeds_and_removes_it(
     tams, target, factory, entity, state, cascade
 ):
-    """EXT: a flow without segments deleted with cascade=false succeeds and is gone, its
-    siblings untouched. A source without flows likewise; on a target that removes a source
-    with its last flow no such source can exist, and its delete must then answer 404."""
-    if entity == "source":
-        flow = factory.flow()
-        settle_delete(tams, target, f"/flows/{flow['id']}")
-        path = f"/sources/{flow['source_id']}"
-        exists = tams.get(path).status_code == 200
-
-        response = settle_delete(tams, target, path, cascade_params(target, cascade))
-
-        if exists:
-            assert succeeded(target, response.status_code), f"answered {response.status_code}"
-            assert tams.get(path).status_code == 404, "the source outlived its delete"
-        else:
-            assert response.status_code == 404, f"gone source answered {response.status_code}"
-        return
+    """EXT: a flow without segments deleted with cascade=false succeeds and is gone; its
+    source, sibling flow and everything else are untouched."""
     scene = arrange(factory, entity, state)
     before = Snapshot.of(tams, scene.graph)
 
@@ -188,6 +174,33 @@ def test_delete_without_dependents_and_cascade_false_succeeds_and_removes_it(
 
     assert succeeded(target, response.status_code), f"DELETE answered {response.status_code}"
     assert_state(tams, before, scene.if_deleted)
+
+
+@pytest.mark.parametrize("entity, state, cascade", rows(EMPTIED))
+@check(
+    "deletion.cascade-source-without-flows",
+    EXT,
+    SPEC + ": source without flows -> success",
+    profile="cascade",
+)
+def test_delete_of_a_source_without_flows_succeeds_or_finds_it_already_gone(
+    tams, target, factory, entity, state, cascade
+):
+    """EXT: a source whose only flow was deleted, deleted with cascade=false, succeeds and then
+    answers 404. A target that removes a source with its last flow (the spec's SHOULD) has no
+    such source: there the delete must answer 404."""
+    flow = factory.flow()
+    settle_delete(tams, target, f"/flows/{flow['id']}")
+    path = f"/sources/{flow['source_id']}"
+    still_there = tams.get(path).status_code == 200
+
+    response = settle_delete(tams, target, path, cascade_params(target, cascade))
+
+    if still_there:
+        assert succeeded(target, response.status_code), f"DELETE answered {response.status_code}"
+        assert tams.get(path).status_code == 404, "the source outlived its delete"
+    else:
+        assert response.status_code == 404, f"a gone source answered {response.status_code}"
 
 
 @pytest.mark.parametrize("entity, state, cascade", rows(MISSING))

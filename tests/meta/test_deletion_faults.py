@@ -101,7 +101,7 @@ CAUGHT_BY: dict[str, set[str]] = {
         "deletion.cascade-missing-404[flow-missing-cascade-true]",
         "deletion.cascade-missing-404[segments-flow-missing-cascade-false]",
         "deletion.cascade-missing-404[segments-flow-missing-cascade-true]",
-        "deletion.cascade-no-dependents[source-no-flows-cascade-false]",
+        "deletion.cascade-source-without-flows[source-no-flows-cascade-false]",
     },
 }
 # Applies only to targets without the cascade extension (n/a on the reference's default).
