@@ -11,12 +11,14 @@ import argparse
 import ipaddress
 import signal
 import sys
+import textwrap
 import threading
 from typing import NoReturn
 
 from tams_reference.config import DELETE_MODES, S3Settings, ServerConfig
 from tams_reference.faults import FAULTS, check_faults
 from tams_reference.server import ReferenceServer
+from tams_reference.variants import VARIANTS, check_variants
 
 PROG = "tams-reference"
 S3_PROFILES = ("strict", "aws", "lenient")
@@ -33,13 +35,30 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(message)
 
 
+def _variants_help() -> str:
+    """The --help epilog: every variant with what it changes (tams_reference/variants.py)."""
+    lines = ["variants (other correct choices a TAMS server may make; --variants a,b):"]
+    for name, text in VARIANTS.items():
+        lines.append(f"  {name}")
+        lines += textwrap.wrap(text, width=76, initial_indent="    ", subsequent_indent="    ")
+    return "\n".join(lines)
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog=PROG, description="Serve the reference TAMS server.")
+    parser = _Parser(
+        prog=PROG,
+        description="Serve the reference TAMS server.",
+        epilog=_variants_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--allow-remote", action="store_true", help="allow a non-loopback host")
     parser.add_argument("--delete-mode", choices=DELETE_MODES, default="sync")
     parser.add_argument("--faults", default="", help=f"comma list of: {', '.join(FAULTS)}")
+    parser.add_argument(
+        "--variants", default="", help="comma list of legitimate variants (listed below)"
+    )
     parser.add_argument("--no-cascade", action="store_true", help="switch the extension off")
     parser.add_argument("--s3-endpoint")
     parser.add_argument("--s3-access-key")
@@ -69,11 +88,13 @@ def _config(args: argparse.Namespace) -> ServerConfig:
         )
     try:
         faults = check_faults(args.faults.split(","))
+        variants = check_variants(args.variants.split(","))
         return ServerConfig(
             s3=s3,
             delete_mode=args.delete_mode,
             cascade_extension=not args.no_cascade,
             faults=faults,
+            variants=variants,
             spec_dir=args.spec_dir,
             db_path=args.db,
         )

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from mediatimestamp import Timestamp
 
 from tams_reference.faults import check_faults
+from tams_reference.variants import check_variants
 
 DELETE_MODES = ("sync", "async")
 
@@ -27,13 +28,16 @@ class ServerConfig:
     """Behaviour switches of the reference server.
 
     ``s3=None`` makes :class:`~tams_reference.server.ReferenceServer` start its own strict
-    mock S3. ``faults`` names entries of :data:`tams_reference.faults.FAULTS`.
+    mock S3. ``faults`` names entries of :data:`tams_reference.faults.FAULTS` (bugs on
+    purpose), ``variants`` entries of :data:`tams_reference.variants.VARIANTS` (other correct
+    choices).
     """
 
     s3: S3Settings | None = None
     delete_mode: str = "sync"
     cascade_extension: bool = True
     faults: frozenset[str] = field(default_factory=frozenset)
+    variants: frozenset[str] = field(default_factory=frozenset)
     spec_dir: str | None = None
     api_version: str = "8.2"
     min_object_timeout: str = "600:0"
@@ -45,6 +49,7 @@ class ServerConfig:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "faults", check_faults(self.faults))
+        object.__setattr__(self, "variants", check_variants(self.variants))
         if self.delete_mode not in DELETE_MODES:
             raise ValueError(
                 f"unknown delete_mode {self.delete_mode!r}; use one of {', '.join(DELETE_MODES)}"
@@ -63,3 +68,7 @@ class ServerConfig:
     def has(self, fault: str) -> bool:
         """True when the named fault is switched on."""
         return fault in self.faults
+
+    def chose(self, variant: str) -> bool:
+        """True when the named variant is switched on."""
+        return variant in self.variants

@@ -93,11 +93,17 @@ def query_limit(request: Request, default: int, maximum: int) -> int:
 
 
 def paged_response(
-    request: Request, page: Page, reverse: bool = False, extra: dict[str, str] | None = None
+    request: Request,
+    page: Page,
+    reverse: bool = False,
+    extra: dict[str, str] | None = None,
+    *,
+    relative_link: bool = False,
 ) -> Response:
     """A listing with the paging headers; ``Link: rel="next"`` only when there is more.
 
     ``reverse`` is whether the client asked for ``reverse_order`` (X-Paging-Reverse-Order).
+    The next link is an absolute URL, or a host-relative one with ``relative_link``.
     """
     headers = {
         "X-Paging-Limit": str(page.limit),
@@ -109,5 +115,6 @@ def paged_response(
         args = [(k, v) for k, v in request.args.items(multi=True) if k not in ("page", "limit")]
         args += [("limit", str(page.limit)), ("page", page.next_key)]
         headers["X-Paging-NextKey"] = page.next_key
-        headers["Link"] = f'<{request.base_url}?{urlencode(args)}>; rel="next"'
+        target = request.script_root + request.path if relative_link else request.base_url
+        headers["Link"] = f'<{target}?{urlencode(args)}>; rel="next"'
     return json_response(page.items, headers=headers)

@@ -2,7 +2,8 @@
 
 URLs are presigned with boto3, SigV4, path-style addressing, for the configured region; the
 content type a put_url declares is exactly the one it signs. The upload faults swap the signing
-client for one with the bug they reproduce.
+client for one with the bug they reproduce; the ``host-only-put-urls`` variant signs no content
+type and declares none, the other correct choice.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from tams_reference.config import S3Settings
+from tams_reference.variants import HOST_ONLY_PUT_URLS
 
 STORAGE_ID = "5b2b6a0e-8a4c-4c55-9d3e-2a1f0c7e6b41"
 STORAGE_LABEL = "default"
@@ -31,9 +33,16 @@ def object_key(object_id: str) -> str:
 class MediaStore:
     """Presigns and deletes media objects in one bucket."""
 
-    def __init__(self, settings: S3Settings, faults: frozenset[str], expiry_s: int) -> None:
+    def __init__(
+        self,
+        settings: S3Settings,
+        faults: frozenset[str],
+        expiry_s: int,
+        variants: frozenset[str] = frozenset(),
+    ) -> None:
         self.settings = settings
         self.faults = faults
+        self.variants = variants
         self.expiry_s = expiry_s
         self._clients: dict[str, Any] = {}
         self._lock = threading.Lock()
@@ -58,13 +67,15 @@ class MediaStore:
                 "put_object", Params=params, ExpiresIn=self.expiry_s
             )
             return {"url": url, "content-type": content_type}
-        params["ContentType"] = content_type
+        host_only = HOST_ONLY_PUT_URLS in self.variants
+        if not host_only:
+            params["ContentType"] = content_type
         kind = "wrong-region" if "wrong-region" in self.faults else "default"
         expiry = SHORT_EXPIRY_S if "short-expiry" in self.faults else self.expiry_s
         url = self._client(kind).generate_presigned_url(
             "put_object", Params=params, ExpiresIn=expiry
         )
-        if "content-type-signed-not-declared" in self.faults:
+        if host_only or "content-type-signed-not-declared" in self.faults:
             return {"url": url}
         return {"url": url, "content-type": content_type}
 

@@ -86,7 +86,12 @@ class ReferenceServer:
         try:
             self.s3_settings = self.config.s3 or self._start_own_s3()
             validator, self.warnings = load_validator(self.config)
-            media = MediaStore(self.s3_settings, self.config.faults, self.config.presign_expiry_s)
+            media = MediaStore(
+                self.s3_settings,
+                self.config.faults,
+                self.config.presign_expiry_s,
+                self.config.variants,
+            )
             media.ensure_bucket()
             self.store = Store(self.config, media, validator)
             self._stack.callback(self.store.close)

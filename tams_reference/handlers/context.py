@@ -4,9 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from werkzeug.wrappers import Request, Response
+
 from tams_reference.config import ServerConfig
+from tams_reference.httputil import paged_response
 from tams_reference.media import MediaStore
+from tams_reference.paging import Page
 from tams_reference.store import Store
+from tams_reference.variants import RELATIVE_NEXT_LINKS
 
 
 @dataclass(frozen=True)
@@ -14,3 +19,14 @@ class Api:
     store: Store
     media: MediaStore
     config: ServerConfig
+
+    def paged(
+        self,
+        request: Request,
+        page: Page,
+        reverse: bool = False,
+        extra: dict[str, str] | None = None,
+    ) -> Response:
+        """A listing answer; its next link's form follows the ``relative-next-links`` variant."""
+        relative = self.config.chose(RELATIVE_NEXT_LINKS)
+        return paged_response(request, page, reverse, extra, relative_link=relative)

@@ -12,11 +12,12 @@ from tams_reference.handlers.context import Api
 from tams_reference.httputil import (
     json_response,
     no_content,
-    paged_response,
     query_bool,
     query_limit,
 )
+from tams_reference.store import Deleted
 from tams_reference.timeranges import parse_timerange
+from tams_reference.variants import ABSOLUTE_LOCATION, CASCADE_200_BODY
 
 CASCADE = "cascade"
 
@@ -38,19 +39,28 @@ def cascade_param(request: Request, config: ServerConfig) -> bool:
 
 
 def delete_source(api: Api, request: Request, source_id: str) -> Response:
-    api.store.delete_source(source_id, cascade_param(request, api.config))
+    deleted = api.store.delete_source(source_id, cascade_param(request, api.config))
+    if deleted is not None and api.config.chose(CASCADE_200_BODY):
+        return _deleted_body(f"deleted source {source_id}", deleted)
     return no_content()
 
 
 def delete_flow(api: Api, request: Request, flow_id: str) -> Response:
-    return _accepted_or_done(api.store.delete_flow(flow_id, cascade_param(request, api.config)))
+    result = api.store.delete_flow(flow_id, cascade_param(request, api.config))
+    if isinstance(result, dict):
+        return _accepted(api, request, result)
+    cascade_delete = CASCADE in request.args and api.config.cascade_extension
+    if result is not None and cascade_delete and api.config.chose(CASCADE_200_BODY):
+        return _deleted_body(f"deleted flow {flow_id}", result)
+    return no_content()
 
 
 def delete_segments(api: Api, request: Request, flow_id: str) -> Response:
     cascade = cascade_param(request, api.config)
     timerange = parse_timerange(request.args.get("timerange", "_"))
     object_id = request.args.get("object_id")
-    return _accepted_or_done(api.store.delete_segments(flow_id, timerange, object_id, cascade))
+    accepted = api.store.delete_segments(flow_id, timerange, object_id, cascade)
+    return no_content() if accepted is None else _accepted(api, request, accepted)
 
 
 def list_delete_requests(api: Api, request: Request) -> Response:
@@ -63,15 +73,21 @@ def list_delete_requests(api: Api, request: Request) -> Response:
         limit=query_limit(request, api.config.default_page_limit, api.config.max_page_limit),
         page=request.args.get("page"),
     )
-    return paged_response(request, page, reverse)
+    return api.paged(request, page, reverse)
 
 
 def get_delete_request(api: Api, request: Request, request_id: str) -> Response:
     return json_response(api.store.get_delete_request(request_id))
 
 
-def _accepted_or_done(accepted: dict[str, Any] | None) -> Response:
-    if accepted is None:
-        return no_content()
-    location = f"/flow-delete-requests/{accepted['id']}"
+def _accepted(api: Api, request: Request, accepted: dict[str, Any]) -> Response:
+    """202 with the flow-delete-request and its Location (absolute with that variant)."""
+    location = f"{request.script_root}/flow-delete-requests/{accepted['id']}"
+    if api.config.chose(ABSOLUTE_LOCATION):
+        location = request.host_url.rstrip("/") + location
     return json_response(accepted, status=202, headers={"Location": location})
+
+
+def _deleted_body(message: str, deleted: Deleted) -> Response:
+    """The ``cascade-200-body`` variant's answer to a finished cascade delete."""
+    return json_response({"message": message, "deleted": deleted.counts()})

@@ -9,7 +9,6 @@ from tams_reference.handlers.context import Api
 from tams_reference.httputil import (
     json_response,
     no_content,
-    paged_response,
     query_bool,
     query_int,
     query_limit,
@@ -46,7 +45,7 @@ def list_flows(api: Api, request: Request) -> Response:
         limit=query_limit(request, api.config.default_page_limit, api.config.max_page_limit),
         page=request.args.get("page"),
     )
-    return paged_response(request, page, reverse)
+    return api.paged(request, page, reverse)
 
 
 def get_flow(api: Api, request: Request, flow_id: str) -> Response:

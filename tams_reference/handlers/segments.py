@@ -11,7 +11,6 @@ from tams_reference.handlers.context import Api
 from tams_reference.httputil import (
     json_response,
     no_content,
-    paged_response,
     query_bool,
     query_limit,
     query_timerange,
@@ -44,7 +43,7 @@ def get_segments(api: Api, request: Request, flow_id: str) -> Response:
         limit=query_limit(request, api.config.default_page_limit, api.config.max_page_limit),
         page=request.args.get("page"),
     )
-    return paged_response(request, page, reverse, {"X-Paging-Timerange": covered})
+    return api.paged(request, page, reverse, {"X-Paging-Timerange": covered})
 
 
 def get_object(api: Api, request: Request, object_id: str) -> Response:

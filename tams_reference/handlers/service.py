@@ -5,7 +5,7 @@ from __future__ import annotations
 from werkzeug.wrappers import Request, Response
 
 from tams_reference.handlers.context import Api
-from tams_reference.httputil import json_response, no_content, paged_response, read_json
+from tams_reference.httputil import json_response, no_content, read_json
 from tams_reference.paging import paginate
 
 ROOT = ["service", "flows", "sources", "flow-delete-requests"]
@@ -27,4 +27,4 @@ def post_service(api: Api, request: Request) -> Response:
 def get_storage_backends(api: Api, request: Request) -> Response:
     backend = api.media.backend()
     page = paginate([((backend["label"], backend["id"]), backend)], limit=1, page=None)
-    return paged_response(request, page)
+    return api.paged(request, page)

@@ -8,7 +8,6 @@ from tams_reference.handlers.context import Api
 from tams_reference.httputil import (
     json_response,
     no_content,
-    paged_response,
     query_bool,
     query_limit,
     query_tags,
@@ -29,7 +28,7 @@ def list_sources(api: Api, request: Request) -> Response:
         limit=query_limit(request, api.config.default_page_limit, api.config.max_page_limit),
         page=request.args.get("page"),
     )
-    return paged_response(request, page, reverse)
+    return api.paged(request, page, reverse)
 
 
 def get_source(api: Api, request: Request, source_id: str) -> Response:

@@ -14,12 +14,13 @@ from mediatimestamp import TimeRange
 from tams_reference.config import ServerConfig
 from tams_reference.errors import BadRequest, NotFound
 from tams_reference.store.db import Database
-from tams_reference.store.deletes import DeletesMixin
+from tams_reference.store.deletes import Deleted, DeletesMixin
 from tams_reference.store.flows import BasicValidator, FlowsMixin, RequestValidator
 from tams_reference.store.objects import Media, ObjectsMixin, UrlOptions
 from tams_reference.store.requests import RequestsMixin
 from tams_reference.store.segments import SegmentsMixin
 from tams_reference.store.sources import SourcesMixin
+from tams_reference.variants import ASYNC_EVERYWHERE
 
 SERVICE_VERSION = "0.1.0"
 SERVICE_DESCRIPTION = "Embedded reference TAMS server of tams-conformance"
@@ -59,11 +60,11 @@ class Store(SourcesMixin, FlowsMixin, SegmentsMixin, ObjectsMixin, DeletesMixin,
         with self.db.lock:
             self._service.update({k: body[k] for k in ("name", "description") if k in body})
 
-    def delete_flow(self, flow_id: str, cascade: bool = True) -> dict[str, Any] | None:
-        """DELETE /flows/{id}: None when done now (204), else the accepted request (202)."""
+    def delete_flow(self, flow_id: str, cascade: bool = True) -> dict[str, Any] | Deleted | None:
+        """DELETE /flows/{id}: what went when done now (Deleted, or None when a fault swallowed
+        it), else the accepted request (a dict: 202)."""
         if self._deletes_now(cascade):
-            self.delete_flow_now(flow_id, cascade)
-            return None
+            return self.delete_flow_now(flow_id, cascade)
         return self._accept(lambda: self.request_flow_delete(flow_id, cascade))
 
     def delete_segments(
@@ -84,7 +85,9 @@ class Store(SourcesMixin, FlowsMixin, SegmentsMixin, ObjectsMixin, DeletesMixin,
     def _deletes_now(self, cascade: bool) -> bool:
         # The partial-conflict fault always works synchronously, dependent by dependent.
         partial = not cascade and self.config.has("partial-conflict")
-        return self.config.delete_mode == "sync" or partial
+        if partial:
+            return True
+        return self.config.delete_mode == "sync" and not self.config.chose(ASYNC_EVERYWHERE)
 
     def _accept(self, accept: Any) -> dict[str, Any] | None:
         try:
@@ -98,4 +101,4 @@ class Store(SourcesMixin, FlowsMixin, SegmentsMixin, ObjectsMixin, DeletesMixin,
         self.db.close()
 
 
-__all__ = ["Store", "UrlOptions"]
+__all__ = ["Deleted", "Store", "UrlOptions"]

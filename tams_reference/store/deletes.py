@@ -41,6 +41,25 @@ class Plan:
     segments: list[sqlite3.Row] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Deleted:
+    """What one applied delete removed: the counts the ``cascade-200-body`` variant reports,
+    and the ids of the collected objects whose media goes after the commit."""
+
+    sources: int = 0
+    flows: int = 0
+    segments: int = 0
+    objects: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return {
+            "sources": self.sources,
+            "flows": self.flows,
+            "segments": self.segments,
+            "objects": len(self.objects),
+        }
+
+
 class DeletesMixin:
     """DELETE /sources/{id} (extension), DELETE /flows/{id}, DELETE /flows/{id}/segments."""
 
@@ -51,17 +70,22 @@ class DeletesMixin:
 
     # -- public operations (synchronous; the async mode goes through requests.py) ----------
 
-    def delete_source(self, source_id: str, cascade: bool = True) -> None:
-        """Delete a source; with ``cascade`` its flows, their segments and lone objects too."""
-        if not cascade and self.config.has("partial-conflict"):
-            return self._ignore_missing(lambda: self._partial_source(source_id))
-        self._execute(lambda conn: self.plan_source_delete(conn, source_id, cascade))
+    def delete_source(self, source_id: str, cascade: bool = True) -> Deleted | None:
+        """Delete a source; with ``cascade`` its flows, their segments and lone objects too.
 
-    def delete_flow_now(self, flow_id: str, cascade: bool = True) -> None:
+        Returns what went (None when a fault swallowed the delete or works piecemeal).
+        """
+        if not cascade and self.config.has("partial-conflict"):
+            self._ignore_missing(lambda: self._partial_source(source_id))
+            return None
+        return self._execute(lambda conn: self.plan_source_delete(conn, source_id, cascade))
+
+    def delete_flow_now(self, flow_id: str, cascade: bool = True) -> Deleted | None:
         """Delete a flow and its segments; the source goes with its last flow."""
         if not cascade and self.config.has("partial-conflict"):
-            return self._ignore_missing(lambda: self._partial_segments(flow_id, None, True))
-        self._execute(lambda conn: self.plan_flow_delete(conn, flow_id, cascade))
+            self._ignore_missing(lambda: self._partial_segments(flow_id, None, True))
+            return None
+        return self._execute(lambda conn: self.plan_flow_delete(conn, flow_id, cascade))
 
     def delete_segments_now(
         self,
@@ -144,29 +168,29 @@ class DeletesMixin:
 
     # -- apply: the mutations --------------------------------------------------------------
 
-    def apply_plan(self, conn: sqlite3.Connection, plan: Plan) -> list[str]:
-        """Remove what the plan names; returns the ids of objects whose media must go."""
+    def apply_plan(self, conn: sqlite3.Connection, plan: Plan) -> Deleted:
+        """Remove what the plan names; returns what went (with the objects whose media must go)."""
         if plan.flows and self.config.has("ignore-cascade"):
             if plan.source_id is not None:
                 conn.execute("DELETE FROM sources WHERE id = ?", (plan.source_id,))
-            else:
-                _delete_flow_rows(conn, plan.flows)
-            return []
+                return Deleted(sources=1)
+            _delete_flow_rows(conn, plan.flows)
+            return Deleted(flows=len(plan.flows))
         if plan.flows and plan.source_id and self.config.has("cascade-rows-only"):
             _delete_flow_rows(conn, plan.flows)
             conn.execute("DELETE FROM sources WHERE id = ?", (plan.source_id,))
-            return []
+            return Deleted(sources=1, flows=len(plan.flows))
         conn.executemany("DELETE FROM segments WHERE seq = ?", [(r["seq"],) for r in plan.segments])
         skip_gc = self.config.has("ignore-cascade") or (
             plan.flows and self.config.has("cascade-rows-only")
         )
         gone = [] if skip_gc else self._release(conn, {r["object_id"] for r in plan.segments})
         _delete_flow_rows(conn, plan.flows)
-        for source_id in {source for _, source in plan.flows}:
-            drop_source_if_unused(conn, source_id)
+        sources = {s for _, s in plan.flows if drop_source_if_unused(conn, s)}
         if plan.source_id is not None:
             conn.execute("DELETE FROM sources WHERE id = ?", (plan.source_id,))
-        return gone
+            sources.add(plan.source_id)
+        return Deleted(len(sources), len(plan.flows), len(plan.segments), gone)
 
     def _release(self, conn: sqlite3.Connection, object_ids: Iterable[str]) -> list[str]:
         """Drop references no segment backs any more and collect objects nothing references."""
@@ -189,8 +213,9 @@ class DeletesMixin:
 
     # -- running ---------------------------------------------------------------------------
 
-    def _execute(self, plan_fn: Callable[[sqlite3.Connection], Plan]) -> None:
+    def _execute(self, plan_fn: Callable[[sqlite3.Connection], Plan]) -> Deleted | None:
         """Plan and apply in one transaction (two, with a window, under check-then-delete)."""
+        done: list[Deleted] = []
 
         def run() -> None:
             if self.config.has("check-then-delete"):
@@ -198,13 +223,15 @@ class DeletesMixin:
                     plan = plan_fn(conn)
                 time.sleep(CHECK_WINDOW_S)
                 with self.db.write(foreign_keys=False) as conn:
-                    gone = self.apply_plan(conn, plan)
+                    deleted = self.apply_plan(conn, plan)
             else:
                 with self.db.write(foreign_keys=self.foreign_keys_for_deletes()) as conn:
-                    gone = self.apply_plan(conn, plan_fn(conn))
-            self.media.delete(gone)
+                    deleted = self.apply_plan(conn, plan_fn(conn))
+            self.media.delete(deleted.objects)
+            done.append(deleted)
 
         self._ignore_missing(run)
+        return done[0] if done else None
 
     def foreign_keys_for_deletes(self) -> bool:
         return not (self.config.faults & ORPHANING_FAULTS)
@@ -249,8 +276,8 @@ class DeletesMixin:
             with self.db.write() as conn:
                 if _shared(conn, row):
                     raise Conflict(f"object {row['object_id']} is also used by another flow")
-                gone = self.apply_plan(conn, Plan(segments=[row]))
-            self.media.delete(gone)
+                deleted = self.apply_plan(conn, Plan(segments=[row]))
+            self.media.delete(deleted.objects)
         if whole:
             self.delete_flow_now(flow_id, cascade=True)
 

@@ -94,7 +94,7 @@ class RequestsMixin:
                         params["object_id"],
                         params["cascade"],
                     )
-                gone = self.apply_plan(conn, plan)
+                gone = self.apply_plan(conn, plan).objects
                 self._set_status(conn, request_id, "done")
         except Exception as exc:
             known = isinstance(exc, TamsError)

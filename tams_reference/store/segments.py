@@ -27,6 +27,7 @@ from tams_reference.timeranges import (
     parse_timestamp,
     shift,
 )
+from tams_reference.variants import SLASH_OBJECT_IDS
 
 DEFAULT_STORAGE_LIMIT = 5
 MAX_STORAGE_LIMIT = 100
@@ -40,6 +41,7 @@ class SegmentsMixin:
     db: Database
     media: Any
     validator: Any
+    config: Any
 
     def allocate_storage(self, flow_id: str, body: Any) -> list[dict[str, Any]]:
         """Allocate object ids for a flow and presign one PUT URL per object."""
@@ -152,7 +154,7 @@ class SegmentsMixin:
             limit = body.get("limit", DEFAULT_STORAGE_LIMIT)
             if limit < 1:
                 raise BadRequest("limit must be 1 or more")
-            return [str(uuid.uuid4()) for _ in range(min(limit, MAX_STORAGE_LIMIT))]
+            return [self._new_object_id() for _ in range(min(limit, MAX_STORAGE_LIMIT))]
         ids = body["object_ids"]
         if not ids or len(set(ids)) != len(ids) or not all(ids):
             raise BadRequest("object_ids must be a non-empty list of distinct, non-empty ids")
@@ -162,6 +164,12 @@ class SegmentsMixin:
             if conn.execute("SELECT 1 FROM objects WHERE id = ?", (oid,)).fetchone():
                 raise BadRequest(f"object id {oid} is already allocated or registered")
         return list(ids)
+
+    def _new_object_id(self) -> str:
+        """A fresh object id: a uuid4, or ``media/<uuid4>/essence`` (``slash-object-ids``)."""
+        if self.config.chose(SLASH_OBJECT_IDS):
+            return f"media/{uuid.uuid4()}/essence"
+        return str(uuid.uuid4())
 
     def _register(self, conn: sqlite3.Connection, flow_id: str, item: Any) -> None:
         """Validate and insert one segment; raises BadRequest with the reason it fails."""

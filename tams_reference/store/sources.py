@@ -37,10 +37,11 @@ def ensure_source(conn: sqlite3.Connection, db: Database, source_id: str, fmt: s
         )
 
 
-def drop_source_if_unused(conn: sqlite3.Connection, source_id: str) -> None:
-    """Sources go with their last flow (ADR-0018)."""
+def drop_source_if_unused(conn: sqlite3.Connection, source_id: str) -> bool:
+    """Sources go with their last flow (ADR-0018); True when this call removed the source."""
     if conn.execute("SELECT 1 FROM flows WHERE source_id = ?", (source_id,)).fetchone() is None:
-        conn.execute("DELETE FROM sources WHERE id = ?", (source_id,))
+        return conn.execute("DELETE FROM sources WHERE id = ?", (source_id,)).rowcount > 0
+    return False
 
 
 class SourcesMixin:

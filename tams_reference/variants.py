@@ -1,0 +1,74 @@
+"""Named variants: other legitimate choices a correct TAMS server may make.
+
+Unlike a fault (:mod:`tams_reference.faults`), a variant breaks no rule of the TAMS spec or of
+the cascade extension: it is a different answer the spec allows. The meta-tests run the whole
+conformance suite against the reference with every variant on and expect it to pass, so a check
+that rejects one of these choices is a check that rejects a correct server.
+
+Choose them with ``ServerConfig(variants=frozenset({...}))``, ``--variants a,b`` on the
+reference command line, or ``reference: {variants: [a, b]}`` in targets.yaml.
+
+- ``async-everywhere``: every DELETE of a flow or of a flow's segments answers 202 with a
+  ``Location`` to its flow-delete-request, whatever ``delete_mode`` says, also for flows
+  without segments and with the cascade parameter; the worker completes the request
+  (``Store._deletes_now``). Refusals (404, 403, 409, 400) still answer at once, and a 202'd
+  flow reads as gone from the moment it is accepted. DELETE /sources/{id} stays synchronous.
+- ``absolute-location``: the 202's ``Location`` is an absolute URL,
+  ``http://host:port/flow-delete-requests/<id>``, not a path (``handlers/deletes.py``).
+- ``cascade-200-body``: a successful cascade-extension delete -- DELETE /sources/{id}, and a
+  synchronous DELETE /flows/{id} carrying the cascade parameter -- answers 200 with
+  ``{"message": ..., "deleted": {"sources": n, "flows": n, "segments": n, "objects": n}}``
+  instead of 204 (``handlers/deletes.py``; the counts come from ``store/deletes.py: Deleted``).
+- ``slash-object-ids``: object ids the store allocates look like ``media/<uuid4>/essence``
+  (``store/segments.py``); ``/objects/{id}`` reads the id from the raw path (``%2F``), and
+  the S3 key is ``objects/<id>``, slashes and all.
+- ``host-only-put-urls``: put_urls are SigV4-presigned without ``ContentType`` in their
+  parameters, so they sign only ``host``, and ``put_url`` declares no ``content-type``
+  (``media.py``). A client then uploads without a Content-Type (AWS would accept and store an
+  unsigned one; a strict store refuses it).
+- ``relative-next-links``: the paging ``Link: <...>; rel="next"`` carries a path relative to
+  the host (``</flows?limit=2&page=...>``) instead of an absolute URL (``Api.paged``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+ASYNC_EVERYWHERE = "async-everywhere"
+ABSOLUTE_LOCATION = "absolute-location"
+CASCADE_200_BODY = "cascade-200-body"
+SLASH_OBJECT_IDS = "slash-object-ids"
+HOST_ONLY_PUT_URLS = "host-only-put-urls"
+RELATIVE_NEXT_LINKS = "relative-next-links"
+
+VARIANTS: dict[str, str] = {
+    ASYNC_EVERYWHERE: (
+        "Every DELETE of a flow or of its segments answers 202 + Location to a "
+        "flow-delete-request (also without segments, also with cascade), whatever the delete "
+        "mode; source deletes stay synchronous."
+    ),
+    ABSOLUTE_LOCATION: "The 202's Location is an absolute URL (http://host:port/...).",
+    CASCADE_200_BODY: (
+        "Successful DELETE /sources/{id}, and flow deletes carrying the cascade parameter, "
+        'answer 200 with {"message", "deleted": {sources, flows, segments, objects}} '
+        "instead of 204."
+    ),
+    SLASH_OBJECT_IDS: "Allocated object ids contain '/' (media/<uuid4>/essence).",
+    HOST_ONLY_PUT_URLS: (
+        "put_urls are SigV4-presigned signing only host, and declare no content-type."
+    ),
+    RELATIVE_NEXT_LINKS: (
+        'Paging Link headers carry a host-relative URL (</flows?page=...>; rel="next").'
+    ),
+}
+
+
+def check_variants(names: Iterable[str]) -> frozenset[str]:
+    """Return the names as a frozenset, or raise ValueError naming the unknown ones."""
+    chosen = frozenset(name.strip() for name in names if name.strip())
+    unknown = sorted(chosen - VARIANTS.keys())
+    if unknown:
+        raise ValueError(
+            f"unknown variant {', '.join(unknown)}; known variants: {', '.join(sorted(VARIANTS))}"
+        )
+    return chosen
