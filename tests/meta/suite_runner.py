@@ -48,6 +48,7 @@ def write_targets(
     path: Path,
     *,
     faults: Iterable[str] = (),
+    variants: Iterable[str] = (),
     delete_mode: str = "sync",
     store: str = "strict",
     profiles: Sequence[str] = ("tams", "cascade"),
@@ -62,6 +63,7 @@ def write_targets(
             "delete_mode": delete_mode,
             "faults": list(faults),
             "cascade_extension": cascade_extension,
+            "variants": list(variants),
         },
         **(extra or {}),
     }
