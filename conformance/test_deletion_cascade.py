@@ -35,6 +35,7 @@ MISSING = "404"
 FORBIDDEN = "403; unchanged"
 SHARED_SAFE = "conflict and unchanged, or success with the shared object intact"
 INVALID = "the profile's invalid status; unchanged"
+DEFAULT = "as the profile's default: cascades if true, conflict and unchanged if false"
 
 CASCADE_MATRIX = [
     # entity     state                cascade   expected
@@ -57,8 +58,11 @@ CASCADE_MATRIX = [
     ("source",   "has-flows",         "maybe",  INVALID),
     ("flow",     "has-segments",      "maybe",  INVALID),
     ("segments", "object-shared",     "maybe",  INVALID),
+    ("source",   "has-flows",         None,     DEFAULT),
+    ("flow",     "has-segments",      None,     DEFAULT),
 ]  # fmt: skip
 
+MISSING_PATHS = {"source": "/sources/{}", "flow": "/flows/{}", "segments": "/flows/{}/segments"}
 SPEC = "cascade profile (vasttams DELETE /sources, /flows, /flows/{id}/segments ?cascade=)"
 
 
@@ -92,12 +96,6 @@ def arrange(factory, entity: str, state: str) -> Scene:
         victim = g["empty_flow"] if state == "no-segments" else g["flow"]
         return Scene(g, f"/flows/{victim}", g.without(flows=[victim]))
     return Scene(g, f"/flows/{g['flow']}/segments", g.without(segments=g.segments[g["flow"]]))
-
-
-def missing_path(entity: str) -> str:
-    return {"source": "/sources/{}", "flow": "/flows/{}", "segments": "/flows/{}/segments"}[
-        entity
-    ].format(new_id())
 
 
 def succeeded(target, status: int) -> bool:
@@ -210,7 +208,9 @@ def test_delete_of_a_missing_entity_answers_404_whatever_the_cascade(
 ):
     """EXT: DELETE of a source or flow that does not exist, or of the segments of a flow that
     does not exist, answers 404 with cascade true or false."""
-    response = tams.delete(missing_path(entity), params=cascade_params(target, cascade))
+    path = MISSING_PATHS[entity].format(new_id())
+
+    response = tams.delete(path, params=cascade_params(target, cascade))
 
     assert response.status_code == 404, (
         f"DELETE of a missing {entity} answered {response.status_code}"
@@ -278,3 +278,31 @@ def test_invalid_cascade_value_is_refused_and_changes_nothing(
         f"cascade={cascade} answered {response.status_code}, not {list(target.cascade.invalid)}"
     )
     assert_state(tams, before, scene.graph)
+
+
+@pytest.mark.parametrize("entity, state, cascade", rows(DEFAULT))
+@check(
+    "deletion.cascade-default",
+    EXT,
+    SPEC + ": no cascade parameter -> the profile's default",
+    profile="cascade",
+)
+def test_delete_without_the_cascade_parameter_behaves_as_the_profile_default(
+    tams, target, factory, entity, state, cascade
+):
+    """EXT: a source with flows, or a flow with segments, deleted without the parameter
+    behaves as the profile's `cascade.default` says: true (vasttams) removes everything below
+    like cascade=true, false refuses like cascade=false and changes nothing."""
+    scene = arrange(factory, entity, state)
+    before = Snapshot.of(tams, scene.graph)
+
+    response = settle_delete(tams, target, scene.path)
+
+    if target.cascade.default:
+        assert succeeded(target, response.status_code), f"DELETE answered {response.status_code}"
+        assert_state(tams, before, scene.if_deleted)
+    else:
+        assert response.status_code == target.cascade.conflict, (
+            f"DELETE answered {response.status_code}, not {target.cascade.conflict}"
+        )
+        assert_state(tams, before, scene.graph)

@@ -48,6 +48,8 @@ CAUGHT_BY: dict[str, set[str]] = {
         "deletion.cascade-removes-below[flow-has-segments-cascade-true]",
         "deletion.cascade-removes-below[segments-objects-unshared-cascade-none]",
         "deletion.cascade-shared-object-safe[segments-object-shared-cascade-false]",
+        "deletion.cascade-default[source-has-flows-cascade-none]",
+        "deletion.cascade-default[flow-has-segments-cascade-none]",
         "deletion.race-cascade-false",
         "deletion.race-flow-delete",
     },
@@ -56,6 +58,8 @@ CAUGHT_BY: dict[str, set[str]] = {
         "deletion.flow-objects-collected",
         "deletion.cascade-removes-below[source-has-flows-cascade-true]",
         "deletion.cascade-removes-below[flow-has-segments-cascade-true]",
+        "deletion.cascade-default[source-has-flows-cascade-none]",
+        "deletion.cascade-default[flow-has-segments-cascade-none]",
         "deletion.race-flow-delete",
     },
     "cascade-string-truthy": {
@@ -77,6 +81,8 @@ CAUGHT_BY: dict[str, set[str]] = {
         "deletion.segments-object-id",
         "deletion.cascade-removes-below[source-has-flows-cascade-true]",
         "deletion.cascade-removes-below[flow-has-segments-cascade-true]",
+        "deletion.cascade-default[source-has-flows-cascade-none]",
+        "deletion.cascade-default[flow-has-segments-cascade-none]",
     },
     "no-gc": {
         "deletion.flow-objects-collected",
