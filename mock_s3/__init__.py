@@ -7,6 +7,7 @@ pytest plugin stays cheap.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -15,6 +16,10 @@ if TYPE_CHECKING:
     from .server import MockS3
 
 __all__ = ["PROFILES", "Clock", "MockS3"]
+
+# A library's logger: silent unless the application (or pytest's log capture) listens. The gate
+# logs the traceback of its internal errors there; the request log has the one-line reason.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 
 def __getattr__(name: str) -> Any:

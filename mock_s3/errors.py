@@ -95,6 +95,16 @@ def expired(details: dict[str, str]) -> S3Error:
     )
 
 
+def internal_error(reason: str) -> S3Error:
+    """What S3 answers when it fails; ``reason`` (for the request log only) says what broke."""
+    return S3Error(
+        500,
+        "InternalError",
+        "We encountered an internal error. Please try again.",
+        reason=reason,
+    )
+
+
 def sigv2_refused() -> S3Error:
     return S3Error(
         400,

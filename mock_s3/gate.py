@@ -1,7 +1,13 @@
 """The WSGI layer in front of moto that judges every request like the chosen store would.
 
 Allowed requests go to moto unchanged, except for ``x-moto-account-id``, which routes them to the
-instance's own account. Refusals are answered here with S3's ``<Error>`` XML.
+instance's own account. Refusals are answered here with S3's ``<Error>`` XML, and so is any failure
+of the gate or of moto (``InternalError``), never with werkzeug's HTML page.
+
+Sibling modules are imported by name (``from .sigv4 import ...``), never as ``from . import
+sigv4``: that form returns the package attribute, which goes stale when a test harness drops
+modules from ``sys.modules`` (pytester does), and mixing a stale ``sigv4`` with a fresh ``errors``
+gives two ``S3Error`` classes, so refusals escaped ``except S3Error``.
 """
 
 from __future__ import annotations
@@ -9,35 +15,50 @@ from __future__ import annotations
 import hashlib
 import hmac
 import io
+import logging
 import re
+import sys
 from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
 from http import HTTPStatus
-from typing import Any
+from typing import Any, Protocol
 
-from . import isolation, sigv2, sigv4
 from .clock import Clock
-from .errors import S3Error, access_denied, new_request_id
+from .errors import S3Error, access_denied, internal_error, new_request_id
 from .incoming import Incoming
 from .profiles import StoreSettings
 from .requestlog import RequestLog, RequestRecord
+from .sigv2 import verify_header as verify_sigv2_header
+from .sigv2 import verify_query as verify_sigv2_query
+from .sigv4 import ALGORITHM as SIGV4_ALGORITHM
+from .sigv4 import QUERY_PARAMS as SIGV4_QUERY_PARAMS
+from .sigv4 import verify_header as verify_sigv4_header
+from .sigv4 import verify_query as verify_sigv4_query
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 _SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 _ERROR_CODE = re.compile(rb"<Code>([^<]{1,64})</Code>")
+_log = logging.getLogger(__name__)
+
+
+class Namespace(Protocol):
+    """The bucket namespace of ``isolation`` (scopes moto's bucket names per instance)."""
+
+    def scoped(self, name: str) -> AbstractContextManager[None]: ...
 
 
 def classify(req: Incoming) -> str:
     """Which authentication the request uses (AWS allows only one per request)."""
     kinds = []
-    if req.has_any_param(sigv4.QUERY_PARAMS):
+    if req.has_any_param(SIGV4_QUERY_PARAMS):
         kinds.append("sigv4-query")
     if req.has_any_param(("Signature", "AWSAccessKeyId")):
         kinds.append("sigv2-query")
     authorization = req.headers.get("authorization")
     if authorization is not None:
-        if authorization.startswith(sigv4.ALGORITHM + " "):
+        if authorization.startswith(SIGV4_ALGORITHM + " "):
             kinds.append("sigv4-header")
         elif authorization.startswith("AWS "):
             kinds.append("sigv2-header")
@@ -63,22 +84,27 @@ class Gate:
         clock: Clock,
         log: RequestLog,
         account_id: str,
+        namespace: Namespace | None = None,
     ) -> None:
         self.app = app
         self.settings = settings
         self.clock = clock
         self.log = log
         self.account_id = account_id
+        self.namespace = namespace
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         req = Incoming.from_environ(environ)
         auth = "anonymous"
-        with isolation.scoped(self.account_id):
+        scope = nullcontext() if self.namespace is None else self.namespace.scoped(self.account_id)
+        with scope:
             try:
                 auth = classify(req)
                 self._judge(auth, req, environ)
             except S3Error as err:
-                return self._refuse(req, auth, err, start_response)
+                return self._refuse(req, auth, err, start_response, "refused")
+            except Exception as err:
+                return self._fail(req, auth, "gate", err, start_response)
             environ["HTTP_X_MOTO_ACCOUNT_ID"] = self.account_id
             return self._forward(req, auth, environ, start_response)
 
@@ -93,22 +119,28 @@ class Gate:
         if not self.settings.profile.verify:
             return
         if auth == "sigv4-query":
-            sigv4.verify_query(req, self.settings, self.clock.now())
+            verify_sigv4_query(req, self.settings, self.clock.now())
         elif auth == "sigv2-query":
-            sigv2.verify_query(req, self.settings, self.clock.now())
+            verify_sigv2_query(req, self.settings, self.clock.now())
         elif auth == "sigv4-header":
-            declared = sigv4.verify_header(req, self.settings)
+            declared = verify_sigv4_header(req, self.settings)
             if _SHA256_HEX.match(declared):
                 _verify_payload(environ, declared)
         elif auth == "sigv2-header":
-            sigv2.verify_header(req, self.settings)
+            verify_sigv2_header(req, self.settings)
         elif auth == "unsupported-header":
             raise S3Error(400, "InvalidArgument", "Unsupported Authorization Type")
         else:
             raise access_denied(reason="anonymous request: no signature at all")
 
     def _refuse(
-        self, req: Incoming, auth: str, err: S3Error, start_response: StartResponse
+        self,
+        req: Incoming,
+        auth: str,
+        err: S3Error,
+        start_response: StartResponse,
+        verdict: str,
+        exc_info: Any = None,
     ) -> list[bytes]:
         request_id = new_request_id()
         body = err.to_xml(request_id)
@@ -117,9 +149,38 @@ class Gate:
             ("x-amz-request-id", request_id),
             ("Content-Length", "0" if req.method == "HEAD" else str(len(body))),
         ]
-        start_response(f"{err.status} {HTTPStatus(err.status).phrase}", headers)
-        self._record(req, auth, "refused", err.status, err.code, err.reason)
+        start_response(f"{err.status} {HTTPStatus(err.status).phrase}", headers, exc_info)
+        self._record(req, auth, verdict, err.status, err.code, err.reason)
         return [] if req.method == "HEAD" else [body]
+
+    def _fail(
+        self,
+        req: Incoming,
+        auth: str,
+        where: str,
+        err: Exception,
+        start_response: StartResponse,
+        exc_info: Any = None,
+    ) -> list[bytes]:
+        """An unexpected failure (a gate bug, moto raising): S3's InternalError, logged.
+
+        ``where`` ("gate" or "object store") starts the logged reason. ``exc_info`` (when moto
+        had already started its response) lets this answer replace that response.
+        """
+        _log.error("%s error on %s %s", where, req.method, req.redacted_target(), exc_info=err)
+        error = internal_error(f"{where} error: {self._scrubbed(req, err)}")
+        return self._refuse(req, auth, error, start_response, "error", exc_info)
+
+    def _scrubbed(self, req: Incoming, err: Exception) -> str:
+        """The error in one line for the request log, minus any credential or signature."""
+        lines = f"{type(err).__name__}: {err}".splitlines()
+        text = lines[0] if lines else type(err).__name__
+        secrets = req.secret_values()
+        for access_key, secret_key in self.settings.credentials.items():
+            secrets.update((access_key, secret_key))
+        for secret in sorted(secrets, key=len, reverse=True):
+            text = text.replace(secret, "REDACTED")
+        return text[:300]
 
     def _forward(
         self,
@@ -134,17 +195,21 @@ class Gate:
             seen.append(int(status.split(None, 1)[0]))
             return start_response(status, headers, exc_info)
 
-        body = self.app(environ, capture)
-        status = seen[-1] if seen else 500
-        code = None
-        if status >= 400:
-            # Error bodies are small: read it to log the store's own error code.
-            chunks = list(body)
-            if hasattr(body, "close"):
-                body.close()
-            body = chunks
-            match = _ERROR_CODE.search(b"".join(chunks))
-            code = match.group(1).decode("utf-8", "replace") if match else None
+        try:
+            body = self.app(environ, capture)
+            status = seen[-1] if seen else 500
+            code = None
+            if status >= 400:
+                # Error bodies are small: read it to log the store's own error code.
+                chunks = list(body)
+                if hasattr(body, "close"):
+                    body.close()
+                body = chunks
+                match = _ERROR_CODE.search(b"".join(chunks))
+                code = match.group(1).decode("utf-8", "replace") if match else None
+        except Exception as err:
+            exc_info = sys.exc_info() if seen else None
+            return self._fail(req, auth, "object store", err, start_response, exc_info)
         self._record(req, auth, "allowed", status, code, None)
         return body
 

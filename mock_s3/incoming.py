@@ -6,6 +6,7 @@ Signatures cover the raw request target, so the path comes from ``RAW_URI``/``RE
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote, unquote_to_bytes, urlsplit
@@ -14,6 +15,8 @@ from urllib.parse import quote, unquote, unquote_to_bytes, urlsplit
 REDACTED_PARAMS = frozenset(
     {"X-Amz-Signature", "Signature", "X-Amz-Credential", "AWSAccessKeyId", "X-Amz-Security-Token"}
 )
+# Headers whose values are credentials or signatures.
+_SECRET_HEADERS = ("authorization", "x-amz-security-token")
 _PRESERVED_NAMES_KEY = "moto.preserved_header_names"
 _SEGMENT_SAFE = "-_.~"
 
@@ -74,6 +77,17 @@ class Incoming:
             name = unquote(pair.partition("=")[0])
             pairs.append(f"{name}=REDACTED" if name in REDACTED_PARAMS else pair)
         return self.raw_path + "?" + "&".join(pairs)
+
+    def secret_values(self) -> set[str]:
+        """Credentials and signatures this request carries, to scrub them from any logged text."""
+        values = {value for name, value in self.query if name in REDACTED_PARAMS and value}
+        for name in _SECRET_HEADERS:
+            value = self.headers.get(name)
+            if value:
+                values.add(value)
+                # Its parts too (access key, signature), in case a message quotes only one.
+                values.update(part for part in re.split(r"[\s,=:/]+", value) if len(part) >= 16)
+        return values
 
 
 def _parse_query(raw_query: str) -> list[tuple[str, str]]:

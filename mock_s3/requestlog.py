@@ -18,7 +18,9 @@ class RequestRecord:
     path: str  # raw path and query, X-Amz-Signature/Credential, Signature, AWSAccessKeyId redacted
     profile: str
     auth: str  # sigv4-query, sigv2-query, sigv4-header, sigv2-header or anonymous
-    verdict: str  # "allowed" (passed to the object store) or "refused" (answered by the gate)
+    # "allowed" (passed to the object store), "refused" (answered by the gate) or "error" (the
+    # gate or the object store failed: a 500 InternalError, with what broke in ``reason``)
+    verdict: str
     status: int
     code: str | None  # S3 error code, for refusals and for object-store errors
     reason: str | None
