@@ -1,12 +1,13 @@
 """Meta-tests of the deletion checks: each deletion fault of the reference is caught by exactly
 its named checks, and the clean reference passes them all, in sync and async delete mode,
-serially and with -n 2, with and without the cascade extension, and when it makes other
-legitimate choices (object ids with '/', an absolute Location, 200 with a body for cascade
-deletes, garbage collection half a second late).
+serially and with -n 2, with and without the cascade extension, and when it makes every other
+legitimate choice it knows (tams_reference/variants.py: 202 everywhere, an absolute Location,
+200 with a body for cascade deletes, object ids with '/', ...) plus garbage collection half a
+second late.
 
 This module doubles as a pytest plugin for the suite's subprocess
-(`-p tests.meta.test_deletion_faults`): with VARIANT_ENV set, its `pytest_configure` turns the
-embedded reference into the alternative server before it starts.
+(`-p tests.meta.test_deletion_faults`): with LATE_GC_ENV set, its `pytest_configure` delays the
+embedded reference's garbage collection before the server starts.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from __future__ import annotations
 import os
 import threading
 import time
-import uuid
 from typing import Any
 
 import pytest
 
+from tams_reference.variants import VARIANTS
 from tests.meta.suite_runner import run_suite
 
 CHECKS = (
@@ -112,7 +113,7 @@ CAUGHT_BY: dict[str, set[str]] = {
 }
 # Applies only to targets without the cascade extension (n/a on the reference's default).
 WITHOUT_EXTENSION_ONLY = {"deletion.source-delete-not-in-spec"}
-VARIANT_ENV = "TAMS_META_DELETION_VARIANT"
+LATE_GC_ENV = "TAMS_META_DELETION_LATE_GC"
 GC_DELAY_S = 0.5
 
 
@@ -157,54 +158,30 @@ def test_reference_without_the_extension_passes_the_spec_deletion_checks(tmp_pat
 
 
 @pytest.mark.slow
-def test_legitimate_alternative_choices_pass_every_deletion_check(tmp_path):
+@pytest.mark.parametrize("mode", ["sync", "async"])
+def test_legitimate_alternative_choices_pass_every_deletion_check(tmp_path, mode):
     run = run_suite(
         tmp_path,
         checks=CHECKS,
-        delete_mode="async",
+        delete_mode=mode,
+        variants=sorted(VARIANTS),
         pytest_args=["-p", "tests.meta.test_deletion_faults"],
-        env={VARIANT_ENV: "alternative-server"},
+        env={LATE_GC_ENV: "1"},
         extra=FAST,
     )
     assert_all_pass(run, WITHOUT_EXTENSION_ONLY)
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Plugin hook (suite subprocess only): switch the embedded reference to a variant."""
-    variant = os.environ.get(VARIANT_ENV)
-    if variant == "alternative-server":
-        _alternative_server()
-    elif variant:
-        raise pytest.UsageError(f"{VARIANT_ENV}={variant}: the only variant is alternative-server")
+    """Plugin hook (suite subprocess only): with LATE_GC_ENV set, the embedded reference
+    collects objects GC_DELAY_S after their last reference goes, not at once (eventual garbage
+    collection is a legitimate choice no reference variant makes)."""
+    if os.environ.get(LATE_GC_ENV):
+        _late_gc()
 
 
-def _alternative_server() -> None:
-    """Object ids with '/', an absolute Location, 200 + JSON body for source deletes and for
-    flow deletes given a cascade value, and objects collected GC_DELAY_S after their last
-    reference goes (the reference itself collects at once)."""
-    from tams_reference.handlers import deletes
-    from tams_reference.httputil import json_response
+def _late_gc() -> None:
     from tams_reference.store.deletes import DeletesMixin
-    from tams_reference.store.segments import SegmentsMixin
-
-    allocate = SegmentsMixin._new_object_ids
-
-    def slashed_ids(self: Any, conn: Any, body: dict[str, Any]) -> list[str]:
-        ids = allocate(self, conn, body)
-        return ids if "object_ids" in body else [f"media/{uuid.uuid4()}/{i}" for i in ids]
-
-    def vendor_style(handler: Any, always: bool) -> Any:
-        def respond(api: Any, request: Any, **values: Any) -> Any:
-            response = handler(api, request, **values)
-            if "Location" in response.headers:
-                response.headers["Location"] = (
-                    request.host_url.rstrip("/") + response.headers["Location"]
-                )
-            if response.status_code == 204 and (always or "cascade" in request.args):
-                return json_response({"message": "deleted"}, status=200)
-            return response
-
-        return respond
 
     release = DeletesMixin._release
 
@@ -229,7 +206,4 @@ def _alternative_server() -> None:
         threading.Thread(target=collect, daemon=True).start()
         return []
 
-    SegmentsMixin._new_object_ids = slashed_ids
     DeletesMixin._release = late_release
-    for name in ("delete_source", "delete_flow", "delete_segments"):
-        setattr(deletes, name, vendor_style(getattr(deletes, name), name == "delete_source"))
