@@ -74,9 +74,11 @@ def test_delete_flow_garbage_collects_the_objects_only_it_used(tams, target, fac
 def test_delete_flow_answers_204_or_a_202_whose_request_reaches_done(tams, target, factory):
     """MUST: DELETE of a flow with segments answers 204, or 202 with a deletion-request body
     (flow_id, delete_flow true) and a Location (relative or absolute) that resolves to the same
-    request, listed by GET /flow-delete-requests, and that reaches `done`."""
+    request, listed by GET /flow-delete-requests, and that reaches `done`; then the flow and
+    its segments are gone and nothing else changed."""
     g = flow_graph(factory, segments=2)
     flow_id = g["flow"]
+    before = Snapshot.of(tams, g)
 
     response = tams.delete(f"/flows/{flow_id}")
 
@@ -92,7 +94,7 @@ def test_delete_flow_answers_204_or_a_202_whose_request_reaches_done(tams, targe
         final = await_deletion(tams, response, timeouts.async_delete_s, timeouts.poll_interval_s)
         assert final["id"] == accepted["id"], "the Location names another request"
         assert final["status"] == "done", f"request ended '{final['status']}': {final.get('error')}"
-    assert tams.get(f"/flows/{flow_id}").status_code == 404, "the flow outlived its delete"
+    assert_state(tams, before, g.without(flows=[flow_id]))
 
 
 @check(

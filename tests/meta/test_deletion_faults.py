@@ -35,6 +35,7 @@ FAST = {"timeouts": {"object_gc_s": 2, "poll_interval_s": 0.05}}
 CAUGHT_BY: dict[str, set[str]] = {
     "ignore-cascade": {
         "deletion.flow-with-segments",
+        "deletion.flow-answers-204-or-202",
         "deletion.flow-objects-collected",
         "deletion.source-goes-with-last-flow",
         "deletion.segments-timerange-coverage[third-partly-covered]",
@@ -56,6 +57,7 @@ CAUGHT_BY: dict[str, set[str]] = {
     },
     "cascade-rows-only": {
         "deletion.flow-with-segments",
+        "deletion.flow-answers-204-or-202",
         "deletion.flow-objects-collected",
         "deletion.cascade-removes-below[source-has-flows-cascade-true]",
         "deletion.cascade-removes-below[flow-has-segments-cascade-true]",
