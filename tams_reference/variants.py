@@ -26,6 +26,9 @@ reference command line, or ``reference: {variants: [a, b]}`` in targets.yaml.
   parameters, so they sign only ``host``, and ``put_url`` declares no ``content-type``
   (``media.py``). A client then uploads without a Content-Type (AWS would accept and store an
   unsigned one; a strict store refuses it).
+- ``late-gc``: an object no segment references any more is deleted half a second later, in a
+  transaction of its own, not with the delete that released it (``store/deletes.py``); its
+  ``referenced_by_flows`` is updated at once. The spec's objects "have been or will be deleted".
 - ``relative-next-links``: the paging ``Link: <...>; rel="next"`` carries a path relative to
   the host (``</flows?limit=2&page=...>``) instead of an absolute URL (``Api.paged``).
 """
@@ -40,6 +43,7 @@ CASCADE_200_BODY = "cascade-200-body"
 SLASH_OBJECT_IDS = "slash-object-ids"
 HOST_ONLY_PUT_URLS = "host-only-put-urls"
 RELATIVE_NEXT_LINKS = "relative-next-links"
+LATE_GC = "late-gc"
 
 VARIANTS: dict[str, str] = {
     ASYNC_EVERYWHERE: (
@@ -56,6 +60,10 @@ VARIANTS: dict[str, str] = {
     SLASH_OBJECT_IDS: "Allocated object ids contain '/' (media/<uuid4>/essence).",
     HOST_ONLY_PUT_URLS: (
         "put_urls are SigV4-presigned signing only host, and declare no content-type."
+    ),
+    LATE_GC: (
+        "Objects no longer referenced are deleted half a second later, not with the delete "
+        "that released them (eventual garbage collection)."
     ),
     RELATIVE_NEXT_LINKS: (
         'Paging Link headers carry a host-relative URL (</flows?page=...>; rel="next").'

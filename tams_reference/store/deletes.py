@@ -13,6 +13,7 @@ The faults bend exactly these steps; see :mod:`tams_reference.faults` for what e
 from __future__ import annotations
 
 import sqlite3
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -24,12 +25,14 @@ from tams_reference.errors import Conflict, Forbidden, NotFound
 from tams_reference.store.common import flow_row
 from tams_reference.store.db import Database
 from tams_reference.store.sources import drop_source_if_unused
+from tams_reference.variants import LATE_GC
 
 # Faults whose statements break foreign keys, so their transactions run with them off.
 ORPHANING_FAULTS = frozenset(
     {"ignore-cascade", "cascade-rows-only", "gc-shared-objects", "check-then-delete"}
 )
 CHECK_WINDOW_S = 0.03
+LATE_GC_S = 0.5  # the `late-gc` variant: objects go this long after their last reference
 
 
 @dataclass
@@ -193,14 +196,34 @@ class DeletesMixin:
         return Deleted(len(sources), len(plan.flows), len(plan.segments), gone)
 
     def _release(self, conn: sqlite3.Connection, object_ids: Iterable[str]) -> list[str]:
-        """Drop references no segment backs any more and collect objects nothing references."""
-        gone = []
-        for object_id in sorted(object_ids):
+        """Drop references no segment backs any more and collect objects nothing references
+        (a moment later, in a transaction of its own, under the `late-gc` variant)."""
+        ids = sorted(object_ids)
+        for object_id in ids:
             conn.execute(
                 "DELETE FROM object_refs WHERE object_id = ? AND flow_id NOT IN "
                 "(SELECT flow_id FROM segments WHERE object_id = ?)",
                 (object_id, object_id),
             )
+        if self.config.chose(LATE_GC):
+            timer = threading.Timer(LATE_GC_S, self._collect_later, args=(ids,))
+            timer.daemon = True
+            timer.start()
+            return []
+        return self._collect(conn, ids)
+
+    def _collect_later(self, object_ids: list[str]) -> None:
+        try:
+            with self.db.write() as conn:
+                gone = self._collect(conn, object_ids)
+            self.media.delete(gone)
+        except Exception:  # noqa: BLE001 - the server may have stopped meanwhile
+            return
+
+    def _collect(self, conn: sqlite3.Connection, object_ids: Iterable[str]) -> list[str]:
+        """Delete the objects of `object_ids` that no segment uses any more."""
+        gone = []
+        for object_id in object_ids:
             used = conn.execute(
                 "SELECT 1 FROM segments WHERE object_id = ? LIMIT 1", (object_id,)
             ).fetchone()

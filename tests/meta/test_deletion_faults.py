@@ -2,19 +2,12 @@
 its named checks, and the clean reference passes them all, in sync and async delete mode,
 serially and with -n 2, with and without the cascade extension, and when it makes every other
 legitimate choice it knows (tams_reference/variants.py: 202 everywhere, an absolute Location,
-200 with a body for cascade deletes, object ids with '/', ...) plus garbage collection half a
-second late.
-
-This module doubles as a pytest plugin for the suite's subprocess
-(`-p tests.meta.test_deletion_faults`): with LATE_GC_ENV set, its `pytest_configure` delays the
-embedded reference's garbage collection before the server starts.
+200 with a body for cascade deletes, object ids with '/', garbage collection half a second
+late, ...).
 """
 
 from __future__ import annotations
 
-import os
-import threading
-import time
 from typing import Any
 
 import pytest
@@ -115,8 +108,6 @@ CAUGHT_BY: dict[str, set[str]] = {
 }
 # Applies only to targets without the cascade extension (n/a on the reference's default).
 WITHOUT_EXTENSION_ONLY = {"deletion.source-delete-not-in-spec"}
-LATE_GC_ENV = "TAMS_META_DELETION_LATE_GC"
-GC_DELAY_S = 0.5
 
 
 def assert_all_pass(run: Any, skipped: set[str]) -> dict[str, str]:
@@ -167,45 +158,6 @@ def test_legitimate_alternative_choices_pass_every_deletion_check(tmp_path, mode
         checks=CHECKS,
         delete_mode=mode,
         variants=sorted(VARIANTS),
-        pytest_args=["-p", "tests.meta.test_deletion_faults"],
-        env={LATE_GC_ENV: "1"},
         extra=FAST,
     )
     assert_all_pass(run, WITHOUT_EXTENSION_ONLY)
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    """Plugin hook (suite subprocess only): with LATE_GC_ENV set, the embedded reference
-    collects objects GC_DELAY_S after their last reference goes, not at once (eventual garbage
-    collection is a legitimate choice no reference variant makes)."""
-    if os.environ.get(LATE_GC_ENV):
-        _late_gc()
-
-
-def _late_gc() -> None:
-    from tams_reference.store.deletes import DeletesMixin
-
-    release = DeletesMixin._release
-
-    def late_release(self: Any, conn: Any, object_ids: Any) -> list[str]:
-        ids = sorted(object_ids)
-        for oid in ids:  # references go at once, as referenced_by_flows must say
-            conn.execute(
-                "DELETE FROM object_refs WHERE object_id = ? AND flow_id NOT IN "
-                "(SELECT flow_id FROM segments WHERE object_id = ?)",
-                (oid, oid),
-            )
-
-        def collect() -> None:
-            time.sleep(GC_DELAY_S)
-            try:
-                with self.db.write() as later:
-                    gone = release(self, later, ids)
-                self.media.delete(gone)
-            except Exception:  # noqa: BLE001 - the server may have stopped meanwhile
-                return
-
-        threading.Thread(target=collect, daemon=True).start()
-        return []
-
-    DeletesMixin._release = late_release

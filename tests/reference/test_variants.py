@@ -212,6 +212,23 @@ def test_host_only_put_urls_sign_only_host_and_declare_no_content_type(make_api)
     assert requests.get(segment["get_urls"][0]["url"]).content == b"host only"
 
 
+# -- late-gc ----------------------------------------------------------------------------------
+
+
+def test_late_gc_releases_references_at_once_and_deletes_the_object_later(make_api):
+    api = make_api(variants=frozenset({"late-gc"}))
+    flow, objects = api.flow_with_segments(1)
+    object_id = objects[0]
+    assert api.delete(f"/flows/{flow['id']}").status_code == 204
+    early = api.get(f"/objects/{quote(object_id, safe='')}")
+    assert early.status_code == 200, "late-gc deleted the object with the flow"
+    assert early.json()["referenced_by_flows"] == []
+    deadline = time.monotonic() + 10
+    while api.get(f"/objects/{quote(object_id, safe='')}").status_code != 404:
+        assert time.monotonic() < deadline, "late-gc never collected the object"
+        time.sleep(0.05)
+
+
 # -- relative-next-links ----------------------------------------------------------------------
 
 
