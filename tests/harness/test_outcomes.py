@@ -200,7 +200,7 @@ CLEANUP_CHECKS = textwrap.dedent("""
     @check("demo.cleanup-breaks", MUST, "x")
     def test_cleanup_breaks(tams, factory):
         factory.flow()
-        def broken(flow_id):
+        def broken(flow_id, accepted):
             raise RuntimeError("store refused the delete")
         factory._delete_flow = broken
 """)
