@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import urlencode
 
@@ -32,6 +33,22 @@ def error_response(
 
 
 _ABSENT = object()
+
+
+def sub_resource(
+    request: Request,
+    read: Callable[[], Any],
+    write: Callable[[Any], None],
+    remove: Callable[[], None],
+) -> Response:
+    """GET/HEAD, PUT (204) and DELETE (204) of one JSON value: a tag, a label, a description."""
+    if request.method in ("GET", "HEAD"):
+        return json_response(read())
+    if request.method == "PUT":
+        write(read_json(request))
+    else:
+        remove()
+    return no_content()
 
 
 def read_json(request: Request, optional: bool = False) -> Any:

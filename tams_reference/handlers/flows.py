@@ -15,6 +15,7 @@ from tams_reference.httputil import (
     query_tags,
     query_timerange,
     read_json,
+    sub_resource,
 )
 from tams_reference.store.common import is_uuid
 
@@ -63,20 +64,20 @@ def put_flow(api: Api, request: Request, flow_id: str) -> Response:
 
 
 def flow_attr(api: Api, request: Request, flow_id: str, attr: str) -> Response:
-    if request.method in ("GET", "HEAD"):
-        return json_response(api.store.get_flow_attr(flow_id, attr))
-    if request.method == "PUT":
-        api.store.set_flow_attr(flow_id, attr, read_json(request))
-    else:
-        api.store.delete_flow_attr(flow_id, attr)
-    return no_content()
+    store = api.store
+    return sub_resource(
+        request,
+        lambda: store.get_flow_attr(flow_id, attr),
+        lambda value: store.set_flow_attr(flow_id, attr, value),
+        lambda: store.delete_flow_attr(flow_id, attr),
+    )
 
 
 def flow_tag(api: Api, request: Request, flow_id: str, name: str) -> Response:
-    if request.method in ("GET", "HEAD"):
-        return json_response(api.store.get_flow_tag(flow_id, name))
-    if request.method == "PUT":
-        api.store.set_flow_tag(flow_id, name, read_json(request))
-    else:
-        api.store.delete_flow_tag(flow_id, name)
-    return no_content()
+    store = api.store
+    return sub_resource(
+        request,
+        lambda: store.get_flow_tag(flow_id, name),
+        lambda value: store.set_flow_tag(flow_id, name, value),
+        lambda: store.delete_flow_tag(flow_id, name),
+    )

@@ -7,11 +7,10 @@ from werkzeug.wrappers import Request, Response
 from tams_reference.handlers.context import Api
 from tams_reference.httputil import (
     json_response,
-    no_content,
     query_bool,
     query_limit,
     query_tags,
-    read_json,
+    sub_resource,
 )
 
 
@@ -36,20 +35,20 @@ def get_source(api: Api, request: Request, source_id: str) -> Response:
 
 
 def source_attr(api: Api, request: Request, source_id: str, attr: str) -> Response:
-    if request.method in ("GET", "HEAD"):
-        return json_response(api.store.get_source_attr(source_id, attr))
-    if request.method == "PUT":
-        api.store.set_source_attr(source_id, attr, read_json(request))
-    else:
-        api.store.delete_source_attr(source_id, attr)
-    return no_content()
+    store = api.store
+    return sub_resource(
+        request,
+        lambda: store.get_source_attr(source_id, attr),
+        lambda value: store.set_source_attr(source_id, attr, value),
+        lambda: store.delete_source_attr(source_id, attr),
+    )
 
 
 def source_tag(api: Api, request: Request, source_id: str, name: str) -> Response:
-    if request.method in ("GET", "HEAD"):
-        return json_response(api.store.get_source_tag(source_id, name))
-    if request.method == "PUT":
-        api.store.set_source_tag(source_id, name, read_json(request))
-    else:
-        api.store.delete_source_tag(source_id, name)
-    return no_content()
+    store = api.store
+    return sub_resource(
+        request,
+        lambda: store.get_source_tag(source_id, name),
+        lambda value: store.set_source_tag(source_id, name, value),
+        lambda: store.delete_source_tag(source_id, name),
+    )
