@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import sys
+import time
 import uuid
 
 import pytest
 import requests
 import yaml
 
-from tests.meta.suite_runner import run_suite
+from tests.meta.suite_runner import REPO, run_suite
 
 pytestmark = pytest.mark.slow
 
@@ -73,3 +77,60 @@ def test_a_full_run_leaves_foreign_flows_unchanged_and_removes_what_it_made(tmp_
         assert _volatile_free(_listing(base, "/flows")) == flows_before
         assert _volatile_free(_listing(base, "/sources")) == sources_before
         assert not run.results["cleanup_warnings"]
+
+
+def test_ctrl_c_mid_run_still_removes_what_the_run_made(tmp_path):
+    """SIGINT (Ctrl-C) while checks are creating flows: the run stops, and what it made is
+    deleted on the way out."""
+    from tams_reference import ReferenceServer, ServerConfig
+
+    with ReferenceServer(ServerConfig(), host="127.0.0.1", port=0) as server:
+        base = server.base_url
+        targets = tmp_path / "targets.yaml"
+        targets.write_text(
+            yaml.safe_dump(
+                {
+                    "default": "remote",
+                    "targets": {
+                        "remote": {
+                            "base_url": base,
+                            "profiles": ["tams", "cascade"],
+                            "s3": {"store": "strict"},
+                        }
+                    },
+                }
+            )
+        )
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "fixtures.cli",
+                "run",
+                "--targets-file",
+                str(targets),
+                "--reports-dir",
+                str(tmp_path / "reports"),
+                "--",
+                "-q",
+            ],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while not _listing(base, "/flows"):
+                assert proc.poll() is None, proc.stdout.read()
+                assert time.monotonic() < deadline, "the run never created a flow"
+                time.sleep(0.01)
+            proc.send_signal(signal.SIGINT)
+            output, _ = proc.communicate(timeout=120)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+        assert proc.returncode == 3, output
+        assert "KeyboardInterrupt" in output or "Interrupted" in output, output
+        assert _listing(base, "/flows") == [], "flows made before Ctrl-C were left behind"
+        assert _listing(base, "/sources") == [], "sources made before Ctrl-C were left behind"
