@@ -189,13 +189,41 @@ def _invalid_bodies() -> list:
 @check("flows.invalid-body-400", MUST, "PUT /flows/{flowId} 400; schemas/flow-put.json")
 def test_invalid_flow_body_is_refused_with_400_and_creates_nothing(tams, factory, spoil):
     """MUST: an invalid flow body answers 400 and no flow (nor source) is created."""
-    body = factory.flow_body("video", source_id=factory.source_id())
+    source_id = factory.source_id()
+    body = factory.flow_body("video", source_id=source_id)
     path_id = body["id"]
     factory.flows.append(path_id)
     spoil(body)
     response = tams.put(f"/flows/{path_id}", body)
     assert response.status_code == 400, f"invalid body answered {response.status_code}"
     assert tams.get(f"/flows/{path_id}").status_code == 404, "the invalid flow was stored"
+    assert tams.get(f"/sources/{source_id}").status_code == 404, "its source was created"
+
+
+@pytest.mark.parametrize(
+    "malformed",
+    [
+        pytest.param(lambda fid: fid.upper(), id="uppercase-flow-id"),
+        pytest.param(lambda fid: fid[:14] + "7" + fid[15:], id="uuid-v7-flow-id"),
+    ],
+)
+@check(
+    "flows.malformed-id-refused",
+    MUST,
+    "PUT /flows/{flowId} 400/404; schemas/uuid.json pattern (lowercase, version 1-5)",
+)
+def test_flow_with_a_malformed_id_is_refused_and_creates_nothing(tams, factory, malformed):
+    """MUST: a flow whose id (in the path and the body) is not a lowercase v1-5 UUID is refused
+    with 400 (invalid body) or 404 (invalid path id), and nothing is stored under either form."""
+    body = factory.flow_body("video", source_id=factory.source_id())
+    good_id = body["id"]
+    bad_id = malformed(good_id)
+    factory.flows.extend([good_id, bad_id])  # a lenient server may store either
+    body["id"] = bad_id
+    response = tams.put(f"/flows/{bad_id}", body)
+    assert response.status_code in (400, 404), f"malformed id answered {response.status_code}"
+    assert tams.get(f"/flows/{good_id}").status_code == 404, "stored under the lowercase id"
+    assert tams.get(f"/flows/{bad_id}").status_code in (400, 404), "stored under the bad id"
 
 
 @check("flows.non-json-body-400", MUST, "PUT /flows/{flowId} 400")
