@@ -189,6 +189,7 @@ def test_a_token_from_the_environment_appears_nowhere_in_the_outputs(pytester, m
 
 
 CLEANUP_CHECKS = textwrap.dedent("""
+    import fixtures.factory
     from fixtures.levels import MUST, check
 
     @check("demo.fails-after-creating", MUST, "x")
@@ -199,14 +200,30 @@ CLEANUP_CHECKS = textwrap.dedent("""
 
     @check("demo.cleanup-breaks", MUST, "x")
     def test_cleanup_breaks(tams, factory):
-        factory.flow()
-        def broken(flow_id, accepted):
-            raise RuntimeError("store refused the delete")
-        factory._delete_flow = broken
+        flow = factory.flow()
+        open("stuck.txt", "w").write(flow["id"])
+        original = fixtures.factory.Remover._delete_flow
+
+        def broken(self, flow_id, accepted):
+            if flow_id == flow["id"]:
+                raise RuntimeError("store refused the delete")
+            return original(self, flow_id, accepted)
+
+        fixtures.factory.Remover._delete_flow = broken
+
+    @check("demo.leaves-a-flow", MUST, "x")
+    def test_leaves_a_flow(tams, factory):
+        body = factory.flow_body("data")  # made outside the factory's memory, as a killed
+        assert tams.put(f"/flows/{body['id']}", body).status_code == 201  # worker would
+        open("left.txt", "w").write(body["id"])
 """)
 
 
-def test_cleanup_runs_after_a_failure_and_a_cleanup_problem_is_one_warning(pytester):
+def test_cleanup_after_a_failure_warnings_once_and_the_end_of_run_sweep(pytester):
+    """Cleanup runs after a failing check; a cleanup problem is one warning, not an error; a
+    flow of the run the factory lost track of is swept (and reported) at the end."""
+    import requests
+
     from tams_reference import ReferenceServer, ServerConfig
 
     pytester.makepyfile(test_demo=CLEANUP_CHECKS)
@@ -222,14 +239,30 @@ def test_cleanup_runs_after_a_failure_and_a_cleanup_problem_is_one_warning(pytes
             "reports",
             "--run-id",
             "c",
+            "-p",
+            "no:randomly",
         )
-        import requests
 
-        made = (pytester.path / "made.txt").read_text()
-        assert requests.get(f"{server.base_url}/flows/{made}", timeout=5).status_code == 404
+        def status(name: str) -> int:
+            flow_id = (pytester.path / name).read_text()
+            return requests.get(f"{server.base_url}/flows/{flow_id}", timeout=5).status_code
+
+        assert status("made.txt") == 404, "the failing check's flow was left"
+        assert status("left.txt") == 404, "the end-of-run sweep missed a flow of the run"
+        assert status("stuck.txt") == 200  # the patched delete refuses it, sweep included
     doc = json.loads((pytester.path / "reports/c/results.json").read_text())
-    assert outcomes(doc) == {"demo.fails-after-creating": "failed", "demo.cleanup-breaks": "passed"}
-    assert len(doc["cleanup_warnings"]) == 1
-    assert "store refused the delete" in doc["cleanup_warnings"][0]
+    assert outcomes(doc) == {
+        "demo.fails-after-creating": "failed",
+        "demo.cleanup-breaks": "passed",
+        "demo.leaves-a-flow": "passed",
+    }
+    stuck = (pytester.path / "stuck.txt").read_text()
+    left = (pytester.path / "left.txt").read_text()
+    warnings = doc["cleanup_warnings"]
+    assert warnings[0] == f"cleanup of {stuck}: RuntimeError: store refused the delete"
+    assert sorted(w for w in warnings[1:] if w.startswith("sweep")) == sorted(
+        f"sweep: flow {fid} of this run was still on the target at the end" for fid in (stuck, left)
+    )
+    assert len(warnings) == 3, warnings  # the stuck flow's second refusal is not repeated
     result.stdout.fnmatch_lines(["*cleanup warnings*", "*store refused the delete*"])
     assert "error" not in result.stdout.lines[-1]
