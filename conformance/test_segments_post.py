@@ -1,0 +1,222 @@
+"""Segment registration (POST /flows/{id}/segments): what is accepted, what is refused, and
+that a refusal registers nothing.
+
+Each check arranges an object that is allocated and uploaded but not yet registered, posts
+once, and then reads the state back: the flow's segments, the object (GET /objects/{id}
+answers 404 until a segment registers it) and, for refusals, the flow itself.
+"""
+
+from __future__ import annotations
+
+import pytest
+from mediatimestamp import TimeRange, Timestamp
+
+from fixtures.client import seg
+from fixtures.errors import HarnessError
+from fixtures.factory import new_id
+from fixtures.levels import MUST, SHOULD, check
+from fixtures.presign import describe_answer
+
+POST_SEGMENTS = "POST /flows/{flowId}/segments"
+
+
+def unregistered_object(factory, flow_id: str) -> str:
+    """An object allocated for `flow_id` with bytes uploaded, not yet on any segment."""
+    [media] = factory.allocate(flow_id, 1)
+    put = factory.upload(media, f"tams-conformance {factory.run_id} {new_id()}".encode())
+    if not 200 <= put.status_code < 300:
+        raise HarnessError(f"precondition: upload to put_url answered {describe_answer(put)}")
+    return media["object_id"]
+
+
+def segment_ranges(tams, flow_id: str) -> list[TimeRange]:
+    response = tams.get(f"/flows/{flow_id}/segments")
+    assert response.status_code == 200, f"GET segments answered {response.status_code}"
+    return [TimeRange.from_str(item["timerange"]) for item in response.json()]
+
+
+def assert_unregistered(runtime, object_id: str) -> None:
+    """No segment references the object: GET /objects/{id} answers 404, or (a server that
+    shows unregistered objects breaks upload.unregistered-object-404, not this rule) lists no
+    referencing flow. Read without schema validation: this is a probe of state only."""
+    response = runtime.raw.get(f"/objects/{seg(object_id)}")
+    if response.status_code == 404:
+        return
+    assert response.status_code == 200, f"GET /objects/{{id}} answered {response.status_code}"
+    referenced_by = response.json().get("referenced_by_flows")
+    assert not referenced_by, f"object {object_id} was registered: referenced by {referenced_by}"
+
+
+@check(
+    "segments.bulk-partial-failure",
+    MUST,
+    POST_SEGMENTS + " 200 (partial success); schemas/flow-segment-bulk-failure.json",
+)
+def test_array_with_one_bad_item_answers_200_naming_it_and_registers_the_other(
+    tams, factory, runtime
+):
+    """MUST: an array whose first item names an object this store never allocated (and gives
+    no get_urls to read it from) and whose second is valid answers 200 with failed_segments
+    naming the first object id; processing continued, so the second is registered and the
+    first is not."""
+    flow_id = factory.flow()["id"]
+    good = unregistered_object(factory, flow_id)
+    bad = f"tams-conformance-never-allocated-{new_id()}"
+    body = [
+        {"object_id": bad, "timerange": "[0:0_1:0)"},
+        {"object_id": good, "timerange": "[1:0_2:0)"},
+    ]
+
+    response = tams.post(f"/flows/{flow_id}/segments", body)
+
+    assert response.status_code == 200, (
+        f"answered {response.status_code}, not 200 with failed_segments"
+        + (
+            ": a segment of an object the store does not hold, without get_urls, cannot give "
+            "the get_urls an http_object_store requires"
+            if response.status_code == 201
+            else ""
+        )
+    )
+    failed = [item["object_id"] for item in response.json()["failed_segments"]]
+    assert failed == [bad], f"failed_segments names {failed}, not only {bad}"
+    listed = tams.get(f"/flows/{flow_id}/segments").json()
+    assert [item["object_id"] for item in listed] == [good], (
+        f"after the partial failure the flow lists {[i['object_id'] for i in listed]}"
+    )
+    assert tams.get(f"/objects/{seg(good)}").status_code == 200
+    assert_unregistered(runtime, bad)
+
+
+MALFORMED = [
+    # case                   segment body (None: the uploaded object's id)
+    ("malformed-timerange",  {"object_id": None, "timerange": "[0:0__1:0)"}),
+    ("missing-object-id",    {"timerange": "[0:0_1:0)"}),
+    ("missing-timerange",    {"object_id": None}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("body", [pytest.param(body, id=case) for case, body in MALFORMED])
+@check(
+    "segments.malformed-400",
+    MUST,
+    POST_SEGMENTS + " 400; schemas/flow-segment-post.json (object_id, timerange required)",
+)
+def test_malformed_segment_is_refused_with_400_and_registers_nothing(tams, factory, runtime, body):
+    """MUST: a segment with a malformed timerange, or without object_id or timerange, answers
+    400; the flow has no segment after it and the uploaded object stays unregistered."""
+    flow_id = factory.flow()["id"]
+    object_id = unregistered_object(factory, flow_id)
+    body = {k: (object_id if v is None else v) for k, v in body.items()}
+
+    response = tams.post(f"/flows/{flow_id}/segments", body)
+
+    assert response.status_code == 400, f"answered {response.status_code}, not 400"
+    assert segment_ranges(tams, flow_id) == [], "the refused segment was registered"
+    assert_unregistered(runtime, object_id)
+
+
+@check("segments.post-unknown-flow-404", MUST, POST_SEGMENTS + " 404: the Flow does not exist")
+def test_segment_post_to_an_unknown_flow_is_404_and_creates_nothing(tams, factory, runtime):
+    """MUST: registering an uploaded object on a flow id that does not exist answers 404; the
+    flow is not created, and the flow the object was allocated for is unchanged (no segment,
+    object unregistered)."""
+    owner = factory.flow()["id"]
+    object_id = unregistered_object(factory, owner)
+    before = tams.get(f"/flows/{owner}", params={"include_timerange": "true"}).json()
+    missing = new_id()
+
+    response = tams.post(
+        f"/flows/{missing}/segments", {"object_id": object_id, "timerange": "[0:0_1:0)"}
+    )
+
+    assert response.status_code == 404, f"answered {response.status_code}, not 404"
+    assert tams.get(f"/flows/{missing}").status_code == 404, "the POST created the flow"
+    assert tams.get(f"/flows/{owner}", params={"include_timerange": "true"}).json() == before
+    assert segment_ranges(tams, owner) == []
+    assert_unregistered(runtime, object_id)
+
+
+@check(
+    "segments.post-read-only-403",
+    SHOULD,
+    "flow-common.json read_only: services SHOULD reject updates to Segments; "
+    + POST_SEGMENTS
+    + " 403",
+)
+def test_segment_post_to_a_read_only_flow_is_403_and_changes_nothing(tams, factory, runtime):
+    """SHOULD (read_only is a SHOULD rule): registering a segment on a read-only flow answers
+    403; the flow reads the same as before, has no segment, and the object (uploaded before
+    the flow was made read-only) stays unregistered."""
+    flow_id = factory.flow()["id"]
+    object_id = unregistered_object(factory, flow_id)
+    factory.set_read_only(flow_id)
+    before = tams.get(f"/flows/{flow_id}", params={"include_timerange": "true"}).json()
+
+    response = tams.post(
+        f"/flows/{flow_id}/segments", {"object_id": object_id, "timerange": "[0:0_1:0)"}
+    )
+
+    assert response.status_code == 403, f"answered {response.status_code}, not 403"
+    assert tams.get(f"/flows/{flow_id}", params={"include_timerange": "true"}).json() == before
+    assert segment_ranges(tams, flow_id) == []
+    assert_unregistered(runtime, object_id)
+
+
+@check(
+    "segments.negative-ts-offset-accepted",
+    MUST,
+    "flow-segment-post.json ts_offset (timestamp.json: signed since 8.0)",
+    since="8.0",
+)
+def test_negative_ts_offset_is_accepted_and_returned(tams, factory):
+    """MUST (8.0+): a segment [0:0_1:0) with ts_offset -10:0 (media stamped 10 s later than
+    its place in the flow) answers 201 and is listed with that ts_offset; its object
+    timerange, when given, is timerange - ts_offset = [10:0_11:0)."""
+    flow_id = factory.flow()["id"]
+    object_id = unregistered_object(factory, flow_id)
+    body = {"object_id": object_id, "timerange": "[0:0_1:0)", "ts_offset": "-10:0"}
+
+    response = tams.post(f"/flows/{flow_id}/segments", body)
+
+    assert response.status_code == 201, f"answered {response.status_code}, not 201"
+    listed = tams.get(
+        f"/flows/{flow_id}/segments", params={"include_object_timerange": "true"}
+    ).json()
+    assert [item["object_id"] for item in listed] == [object_id]
+    [item] = listed
+    assert Timestamp.from_str(item.get("ts_offset", "0:0")) == Timestamp.from_str("-10:0"), (
+        f"ts_offset listed as {item.get('ts_offset')!r}, not -10:0"
+    )
+    object_timerange = item.get("object_timerange")
+    if object_timerange is not None:
+        assert TimeRange.from_str(object_timerange) == TimeRange.from_str("[10:0_11:0)"), (
+            f"object_timerange {object_timerange}, not timerange - ts_offset [10:0_11:0)"
+        )
+
+
+@check(
+    "segments.overlap",
+    SHOULD,
+    POST_SEGMENTS + ": Segments MUST NOT overlap; the behaviour on overlap is undefined and "
+    "a service may return 400",
+)
+def test_overlapping_segment_is_refused_with_400_and_the_first_is_kept(tams, factory, runtime):
+    """SHOULD, a warning only: overlapping segments are forbidden to clients, but what the
+    service does then is undefined ("may return a 400"). Refusing [1:0_3:0) over [0:0_2:0)
+    with 400 and keeping the listing as it was is the answer clients can rely on; accepting
+    it is allowed by the spec, so it is reported as a warning, never a failure."""
+    flow_id = factory.flow()["id"]
+    first = factory.segment(flow_id, "[0:0_2:0)")
+    object_id = unregistered_object(factory, flow_id)
+
+    response = tams.post(
+        f"/flows/{flow_id}/segments", {"object_id": object_id, "timerange": "[1:0_3:0)"}
+    )
+
+    assert response.status_code == 400, (
+        f"an overlapping segment answered {response.status_code}, not 400 (allowed: the "
+        "spec leaves overlap undefined)"
+    )
+    assert segment_ranges(tams, flow_id) == [TimeRange.from_str(first.timerange)]
+    assert_unregistered(runtime, object_id)
