@@ -7,7 +7,7 @@ id it named can still be allocated) and left the flow as it was.
 from __future__ import annotations
 
 from fixtures.factory import new_id
-from fixtures.levels import MUST, check
+from fixtures.levels import MUST, SHOULD, check
 
 
 def storage(tams, flow_id, body=None):
@@ -120,10 +120,14 @@ def test_flow_without_container_is_refused_with_400(tams, factory):
     assert_still_free(tams, factory.flow()["id"], object_id)
 
 
-@check("storage.read-only-flow-403", MUST, "POST /flows/{flowId}/storage 403; read_only")
+@check(
+    "storage.read-only-flow-403",
+    SHOULD,
+    "POST /flows/{flowId}/storage 403; flow-common.json read_only (services should reject)",
+)
 def test_read_only_flow_refuses_allocation_with_403(tams, factory):
-    """MUST: allocating on a read_only flow answers 403; the flow stays read_only and nothing
-    is allocated."""
+    """SHOULD: allocating on a read_only flow answers 403 (the spec says services should reject
+    it); the flow stays read_only and nothing is allocated."""
     flow = factory.flow()
     factory.set_read_only(flow["id"])
     object_id = new_id()
