@@ -107,3 +107,27 @@ def test_storage_backends_list_is_valid_with_at_most_one_default(tams):
     assert len(defaults) <= 1, f"several backends claim default_storage: {defaults}"
     ids = [b["id"] for b in backends]
     assert len(ids) == len(set(ids)), f"duplicate backend ids: {ids}"
+
+
+@check(
+    "service.webhooks-advertised-consistently",
+    MUST,
+    "service.json event_stream_mechanisms; GET /service/webhooks 200, 404 (not supported)",
+    since="8.0",
+)
+def test_webhooks_endpoint_matches_what_the_service_advertises(tams):
+    """MUST (8.0+): a service whose event_stream_mechanisms name "webhooks" lists them at
+    GET /service/webhooks (200, an array); one that does not answers 404 there."""
+    mechanisms = tams.get("/service").json().get("event_stream_mechanisms") or []
+    advertised = any(m.get("name") == "webhooks" for m in mechanisms)
+    response = tams.get("/service/webhooks")
+    if advertised:
+        assert response.status_code == 200, (
+            f"webhooks are advertised but GET /service/webhooks answered {response.status_code}"
+        )
+        assert isinstance(response.json(), list)
+    else:
+        assert response.status_code == 404, (
+            "webhooks are not advertised in event_stream_mechanisms, so GET /service/webhooks "
+            f"must answer 404 (not supported), not {response.status_code}"
+        )
