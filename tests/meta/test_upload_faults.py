@@ -7,17 +7,15 @@ precondition: those end as errors (the harness could not test), never as failure
 only those may.
 
 The checks must not mistake a legitimate server choice for a fault either, and the store checks
-must fail when the store lets mistakes through. This module doubles as a pytest plugin for the
-suite's subprocess (`-p tests.meta.test_upload_faults`): with VARIANT_ENV set, its
-`pytest_configure` turns the embedded target into one of VARIANTS.
+must fail when the store lets mistakes through. The last two meta-tests check a *remote* target
+(a reference server started here, as a vendor's would be), so the store checks read back
+through the server's get_urls rather than through an embedded mock.
 """
 
 from __future__ import annotations
 
-import os
-from typing import Any
-
 import pytest
+import yaml
 
 from tests.meta.suite_runner import run_suite
 
@@ -57,10 +55,6 @@ NEED_AN_UPLOAD = {
     "upload.store-refuses-other-content-type",
 }
 BREAK_UPLOADS = {"sigv2-put-urls", "content-type-signed-not-declared", "wrong-region"}
-VARIANT_ENV = "TAMS_META_UPLOAD_VARIANT"
-VARIANTS = {
-    "lenient-store": "the embedded store is plain moto while the target declares it strict",
-}
 
 
 @pytest.mark.slow
@@ -86,11 +80,6 @@ def test_clean_reference_passes_every_upload_check(tmp_path, store, workers):
     assert outcomes["upload.declared-headers-accepted"] == "passed"
 
 
-def run_variant(tmp_path, monkeypatch, variant):
-    monkeypatch.setenv(VARIANT_ENV, variant)
-    return run_suite(tmp_path, checks=CHECKS, pytest_args=["-p", "tests.meta.test_upload_faults"])
-
-
 @pytest.mark.slow
 def test_legitimate_alternative_choices_pass_every_upload_check(tmp_path):
     """Object ids containing '/', SigV4 put_urls signing only host and declaring no
@@ -102,9 +91,35 @@ def test_legitimate_alternative_choices_pass_every_upload_check(tmp_path):
     assert outcomes["upload.store-refuses-undeclared-content-type"] == "passed", run.explain()
 
 
+def run_remote(tmp_path, s3_profile: str):
+    """The upload checks against a standalone reference whose own mock S3 runs `s3_profile`,
+    declared to the suite as a remote target with a strict store."""
+    from tams_reference import ReferenceServer, ServerConfig
+
+    with ReferenceServer(ServerConfig(), host="127.0.0.1", port=0, s3_profile=s3_profile) as srv:
+        targets = tmp_path / "remote.yaml"
+        entry = {
+            "base_url": srv.base_url,
+            "profiles": ["tams", "cascade"],
+            "s3": {"store": "strict"},
+        }
+        targets.write_text(yaml.safe_dump({"default": "remote", "targets": {"remote": entry}}))
+        return run_suite(tmp_path, checks=CHECKS, targets_file=targets)
+
+
 @pytest.mark.slow
-def test_store_checks_fail_when_the_store_lets_mistakes_through(tmp_path, monkeypatch):
-    run = run_variant(tmp_path, monkeypatch, "lenient-store")
+def test_a_remote_strict_target_passes_every_upload_check(tmp_path):
+    run = run_remote(tmp_path, "strict")
+    outcomes = run.outcomes()
+    assert run.exit_code == 0 and set(outcomes.values()) <= {"passed", "skipped"}, run.explain()
+    assert outcomes["upload.store-refuses-undeclared-x-amz-meta"] == "passed", run.explain()
+
+
+@pytest.mark.slow
+def test_store_checks_fail_when_the_store_lets_mistakes_through(tmp_path):
+    """A store declared strict that is really lenient: exactly the three store checks that apply
+    fail, each saying the mistake was accepted, and the read-back through get_urls shows it."""
+    run = run_remote(tmp_path, "lenient")
     assert run.with_outcome("failed", "warning", "error") == {
         "upload.store-refuses-undeclared-x-amz-meta",
         "upload.store-refuses-undeclared-content-md5",
@@ -113,23 +128,3 @@ def test_store_checks_fail_when_the_store_lets_mistakes_through(tmp_path, monkey
     for check in run.checks:
         if check["outcome"] == "failed":
             assert "answered 200" in check["message"], run.explain()
-
-
-def pytest_configure(config: pytest.Config) -> None:
-    """Plugin hook (suite subprocess only): switch the embedded target to a variant."""
-    variant = os.environ.get(VARIANT_ENV)
-    if variant == "lenient-store":
-        _lenient_store()
-    elif variant:
-        raise pytest.UsageError(f"{VARIANT_ENV}={variant}: choose one of {', '.join(VARIANTS)}")
-
-
-def _lenient_store() -> None:
-    from mock_s3.server import MockS3
-
-    init = MockS3.__init__
-
-    def lenient_init(self: Any, *args: Any, **kw: Any) -> None:
-        init(self, *args, **{**kw, "profile": "lenient"})
-
-    MockS3.__init__ = lenient_init
