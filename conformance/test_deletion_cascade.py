@@ -14,17 +14,9 @@ from dataclasses import dataclass
 
 import pytest
 
+from fixtures.deleting import await_objects_gone, cascade_params, settle_delete
 from fixtures.factory import new_id
-from fixtures.graph import (
-    Graph,
-    Snapshot,
-    assert_state,
-    await_objects_gone,
-    cascade_params,
-    flow_graph,
-    settle_delete,
-    shared_graph,
-)
+from fixtures.graph import Graph, Snapshot, assert_state, flow_graph, shared_graph
 from fixtures.levels import EXT, check
 
 REFUSED = "conflict; source, flows, segments, objects unchanged"

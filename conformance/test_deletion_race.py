@@ -18,8 +18,8 @@ from typing import Any
 import pytest
 
 from fixtures.client import seg
+from fixtures.deleting import cascade_params
 from fixtures.factory import await_deletion
-from fixtures.graph import cascade_params
 from fixtures.levels import EXT, MUST, check
 
 # When the segment POST starts, in ms after the DELETE (negative: before it). One per round.

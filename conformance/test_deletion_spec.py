@@ -13,15 +13,9 @@ import time
 
 import pytest
 
+from fixtures.deleting import await_objects_gone, settle_delete
 from fixtures.factory import await_deletion, new_id
-from fixtures.graph import (
-    Snapshot,
-    assert_state,
-    await_objects_gone,
-    flow_graph,
-    settle_delete,
-    shared_graph,
-)
+from fixtures.graph import Snapshot, assert_state, flow_graph, shared_graph
 from fixtures.levels import MUST, SHOULD, check
 
 SPEC_FLOW_DELETE = "DELETE /flows/{flowId} 204, 202 (the Flow and its Segments are deleted)"

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import pytest
 
+from fixtures.deleting import settle_delete
 from fixtures.factory import new_id
-from fixtures.graph import Snapshot, assert_state, flow_graph, settle_delete, shared_graph
+from fixtures.graph import Snapshot, assert_state, flow_graph, shared_graph
 from fixtures.levels import MUST, SHOULD, check
 
 SPEC_SEGMENTS_DELETE = "DELETE /flows/{flowId}/segments 204, 202"
