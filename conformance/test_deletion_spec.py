@@ -16,7 +16,7 @@ import pytest
 from fixtures.deleting import await_objects_gone, settle_delete
 from fixtures.factory import await_deletion, new_id
 from fixtures.graph import Snapshot, assert_state, flow_graph, shared_graph
-from fixtures.levels import MUST, SHOULD, check
+from fixtures.levels import MUST, SHOULD, check, unsupported
 
 SPEC_FLOW_DELETE = "DELETE /flows/{flowId} 204, 202 (the Flow and its Segments are deleted)"
 
@@ -68,8 +68,8 @@ def test_delete_flow_garbage_collects_the_objects_only_it_used(tams, target, fac
 def test_delete_flow_answers_204_or_a_202_whose_request_reaches_done(tams, target, factory):
     """MUST: DELETE of a flow with segments answers 204, or 202 with a deletion-request body
     (flow_id, delete_flow true) and a Location (relative or absolute) that resolves to the same
-    request, listed by GET /flow-delete-requests, and that reaches `done`; then the flow and
-    its segments are gone and nothing else changed."""
+    request and reaches `done`; then the flow and its segments are gone and nothing else
+    changed. (The listing "may not list all" requests, so it is not required to show this one.)"""
     g = flow_graph(factory, segments=2)
     flow_id = g["flow"]
     before = Snapshot.of(tams, g)
@@ -81,9 +81,6 @@ def test_delete_flow_answers_204_or_a_202_whose_request_reaches_done(tams, targe
         assert "json" in response.headers.get("Content-Type", ""), "202 without a JSON body"
         accepted = response.json()
         assert (accepted["flow_id"], accepted["delete_flow"]) == (flow_id, True)
-        pages = tams.pages("/flow-delete-requests")
-        listed = any(accepted["id"] in {r["id"] for r in page.json()} for page in pages)
-        assert listed, "GET /flow-delete-requests does not list the request"
         timeouts = target.timeouts
         final = await_deletion(tams, response, timeouts.async_delete_s, timeouts.poll_interval_s)
         assert final["id"] == accepted["id"], "the Location names another request"
@@ -99,10 +96,14 @@ def test_delete_flow_answers_204_or_a_202_whose_request_reaches_done(tams, targe
 )
 def test_flow_delete_requests_list_is_valid_and_unknown_request_is_404(tams):
     """MUST: GET /flow-delete-requests answers 200 with an array of valid deletion requests
-    (every page), and GET of an unknown request id answers 404."""
-    for page in tams.pages("/flow-delete-requests"):
-        assert page.status_code == 200, f"listing answered {page.status_code}"
-        assert isinstance(page.json(), list), "the listing is not a JSON array"
+    (its first page; the client validates each against the schema), and GET of an unknown
+    request id answers 404. Credentials without the admin scope the listing may need (AppNote
+    0016) make the check unsupported, not failed."""
+    response = tams.get("/flow-delete-requests", params={"limit": 10})
+    if response.status_code == 403:
+        unsupported("these credentials may not list delete requests (admin scope, AppNote 0016)")
+    assert response.status_code == 200, f"listing answered {response.status_code}"
+    assert isinstance(response.json(), list), "the listing is not a JSON array"
     assert tams.get(f"/flow-delete-requests/{new_id()}").status_code == 404
 
 

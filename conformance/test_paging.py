@@ -68,15 +68,16 @@ def test_following_next_links_on_sources_lists_every_source_once(tams, factory):
 
 @check("paging.head-same-headers", SHOULD, "HEAD /flows (trait_resource_listing_head_200)")
 def test_head_on_a_listing_gives_the_paging_headers_without_a_body(tams, tagged_flows):
-    """SHOULD: HEAD /flows?limit=2 answers 200 with the same Link and X-Paging-Limit as GET,
-    and no body."""
+    """SHOULD: HEAD /flows?limit=2 answers 200 with the paging headers GET gives (a next link
+    when GET has one, the same X-Paging-Limit; page keys are opaque and may differ), and no
+    body."""
     marker, _ = tagged_flows
     params = {"limit": 2, "tag.paging_probe": marker}
     get, head = tams.get("/flows", params=params), tams.head("/flows", params=params)
     assert head.status_code == 200
     assert head.content == b""
-    for name in ("Link", "X-Paging-Limit"):
-        assert head.headers.get(name) == get.headers.get(name), f"{name} differs from GET"
+    assert ("next" in head.links) == ("next" in get.links), "HEAD and GET disagree on rel=next"
+    assert head.headers.get("X-Paging-Limit") == get.headers.get("X-Paging-Limit")
 
 
 @pytest.mark.parametrize(

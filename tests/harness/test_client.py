@@ -171,3 +171,38 @@ def test_resolve_accepts_absolute_host_relative_and_api_relative_locations():
         client.resolve("/flow-delete-requests/1") == "http://h:1/tams/v8.2/flow-delete-requests/1"
     )
     assert client.api_path("http://h:1/tams/v8.2/flows/a") == "/flows/a"
+
+
+def test_oauth2_refreshes_once_after_a_401_on_a_post_too(server):
+    base, handler = server
+    calls = {"n": 0}
+
+    def first_401(_):
+        calls["n"] += 1
+        return 401 if calls["n"] == 1 else 201
+
+    handler.script = {"/flows/x/segments": first_401}
+    auth = Auth(
+        type="oauth2-client-credentials",
+        token_url=f"{base}/token",
+        client_id="cid",
+        client_secret="csecret",
+    )
+    client = client_for(base, auth)
+    assert client.post("/flows/x/segments", {"object_id": "o"}).status_code == 201
+    assert handler.tokens_issued == 2
+
+
+def test_a_token_endpoint_without_access_token_is_one_auth_error(server):
+    from fixtures.client import AuthError
+
+    base, handler = server
+    auth = Auth(
+        type="oauth2-client-credentials",
+        token_url=f"{base}/not-a-token-endpoint",
+        client_id="cid",
+        client_secret="csecret",
+    )
+    client = client_for(base, auth)
+    with pytest.raises(AuthError, match="without an access_token"):
+        client.get("/service")
