@@ -142,7 +142,7 @@ def test_cascading_delete_removes_everything_below_and_only_that(
     assert succeeded(target, response.status_code), (
         f"cascade delete answered {response.status_code}"
     )
-    assert_state(tams, before, scene.if_deleted)
+    assert_state(tams, before, scene.if_deleted, settle=target.timeouts)
     timeouts = target.timeouts
     garbage = scene.if_deleted.garbage()
     await_objects_gone(tams, before, garbage, timeouts.object_gc_s, timeouts.poll_interval_s)
@@ -163,7 +163,7 @@ def test_delete_without_dependents_and_cascade_false_succeeds_and_removes_it(
     response = settle_delete(tams, target, scene.path, cascade_params(target, cascade))
 
     assert succeeded(target, response.status_code), f"DELETE answered {response.status_code}"
-    assert_state(tams, before, scene.if_deleted)
+    assert_state(tams, before, scene.if_deleted, settle=target.timeouts)
 
 
 @pytest.mark.parametrize("entity, state, cascade", rows(EMPTIED))
@@ -249,7 +249,7 @@ def test_delete_segments_sharing_an_object_never_removes_another_flows_media(
         assert_state(tams, before, scene.graph)
     else:
         assert succeeded(target, response.status_code), f"DELETE answered {response.status_code}"
-        assert_state(tams, before, scene.if_deleted)
+        assert_state(tams, before, scene.if_deleted, settle=target.timeouts)
 
 
 @pytest.mark.parametrize("entity, state, cascade", rows(INVALID))
@@ -292,7 +292,7 @@ def test_delete_without_the_cascade_parameter_behaves_as_the_profile_default(
 
     if target.cascade.default:
         assert succeeded(target, response.status_code), f"DELETE answered {response.status_code}"
-        assert_state(tams, before, scene.if_deleted)
+        assert_state(tams, before, scene.if_deleted, settle=target.timeouts)
     else:
         assert response.status_code == target.cascade.conflict, (
             f"DELETE answered {response.status_code}, not {target.cascade.conflict}"

@@ -37,7 +37,7 @@ def test_delete_flow_removes_it_and_its_segments_and_keeps_shared_objects(tams, 
     response = settle_delete(tams, target, f"/flows/{g['flow']}")
 
     assert response.status_code in (204, 202), f"DELETE answered {response.status_code}"
-    assert_state(tams, before, g.without(flows=[g["flow"]]))
+    assert_state(tams, before, g.without(flows=[g["flow"]]), settle=target.timeouts)
 
 
 @check(
@@ -85,7 +85,7 @@ def test_delete_flow_answers_204_or_a_202_whose_request_reaches_done(tams, targe
         final = await_deletion(tams, response, timeouts.async_delete_s, timeouts.poll_interval_s)
         assert final["id"] == accepted["id"], "the Location names another request"
         assert final["status"] == "done", f"request ended '{final['status']}': {final.get('error')}"
-    assert_state(tams, before, g.without(flows=[flow_id]))
+    assert_state(tams, before, g.without(flows=[flow_id]), settle=target.timeouts)
 
 
 @check(
@@ -155,7 +155,7 @@ def test_deleting_one_flow_keeps_the_source_its_sibling_still_uses(tams, target,
 
     settle_delete(tams, target, f"/flows/{g['empty_flow']}")
 
-    assert_state(tams, before, g.without(flows=[g["empty_flow"]]))
+    assert_state(tams, before, g.without(flows=[g["empty_flow"]]), settle=target.timeouts)
     listed = [
         f["id"] for page in tams.pages("/flows", {"source_id": g["source"]}) for f in page.json()
     ]

@@ -51,7 +51,7 @@ def test_delete_segments_removes_only_those_the_timerange_completely_covers(
 
     assert response.status_code in (204, 202), f"DELETE answered {response.status_code}"
     gone = [s for i, s in enumerate(g.segments[g["flow"]]) if i in deleted]
-    assert_state(tams, before, g.without(segments=gone))
+    assert_state(tams, before, g.without(segments=gone), settle=target.timeouts)
 
 
 @check(
@@ -74,7 +74,7 @@ def test_delete_segments_by_object_id_removes_only_that_objects_segments_of_that
     )
 
     assert response.status_code in (204, 202), f"DELETE answered {response.status_code}"
-    assert_state(tams, before, g.without(segments=using_x))
+    assert_state(tams, before, g.without(segments=using_x), settle=target.timeouts)
 
 
 REFUSALS = [

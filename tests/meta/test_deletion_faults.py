@@ -22,7 +22,7 @@ CHECKS = (
     "conformance/test_deletion_race.py",
 )
 # The reference collects garbage at once: short waits keep the faulty runs quick.
-FAST = {"timeouts": {"object_gc_s": 2, "poll_interval_s": 0.05}}
+FAST = {"timeouts": {"object_gc_s": 2, "async_delete_s": 5, "poll_interval_s": 0.05}}
 
 # fault -> the checks that must fail (or warn, for SHOULD) against it, and no other.
 CAUGHT_BY: dict[str, set[str]] = {
