@@ -26,6 +26,10 @@ reference command line, or ``reference: {variants: [a, b]}`` in targets.yaml.
   parameters, so they sign only ``host``, and ``put_url`` declares no ``content-type``
   (``media.py``). A client then uploads without a Content-Type (AWS would accept and store an
   unsigned one; a strict store refuses it).
+- ``deferred-204``: in sync delete mode, a spec ``DELETE /flows/{id}/segments`` (no cascade
+  parameter) is answered 204 at once and carried out by the background worker a moment later
+  (``handlers/deletes.py``): its 204 says segments "have been or will be deleted". With
+  ``async-everywhere`` chosen too, the 202 wins.
 - ``late-gc``: an object no segment references any more is deleted half a second later, in a
   transaction of its own, not with the delete that released it (``store/deletes.py``); its
   ``referenced_by_flows`` is updated at once. The spec's objects "have been or will be deleted".
@@ -44,6 +48,7 @@ SLASH_OBJECT_IDS = "slash-object-ids"
 HOST_ONLY_PUT_URLS = "host-only-put-urls"
 RELATIVE_NEXT_LINKS = "relative-next-links"
 LATE_GC = "late-gc"
+DEFERRED_204 = "deferred-204"
 
 VARIANTS: dict[str, str] = {
     ASYNC_EVERYWHERE: (
@@ -60,6 +65,10 @@ VARIANTS: dict[str, str] = {
     SLASH_OBJECT_IDS: "Allocated object ids contain '/' (media/<uuid4>/essence).",
     HOST_ONLY_PUT_URLS: (
         "put_urls are SigV4-presigned signing only host, and declare no content-type."
+    ),
+    DEFERRED_204: (
+        "Spec segment deletes answer 204 at once and are carried out by the background "
+        "worker a moment later (sync mode; async-everywhere wins)."
     ),
     LATE_GC: (
         "Objects no longer referenced are deleted half a second later, not with the delete "

@@ -17,7 +17,12 @@ from tams_reference.httputil import (
 )
 from tams_reference.store import Deleted
 from tams_reference.timeranges import parse_timerange
-from tams_reference.variants import ABSOLUTE_LOCATION, CASCADE_200_BODY
+from tams_reference.variants import (
+    ABSOLUTE_LOCATION,
+    ASYNC_EVERYWHERE,
+    CASCADE_200_BODY,
+    DEFERRED_204,
+)
 
 CASCADE = "cascade"
 
@@ -45,6 +50,19 @@ def delete_source(api: Api, request: Request, source_id: str) -> Response:
     return no_content()
 
 
+def _deferred(api: Api, request: Request) -> bool:
+    """The `deferred-204` variant: a spec segments delete (no cascade parameter) in sync mode
+    is handed to the background worker and answered 204 at once ("Segments have been or will
+    be deleted")."""
+    config = api.config
+    return (
+        config.chose(DEFERRED_204)
+        and CASCADE not in request.args
+        and config.delete_mode == "sync"
+        and not config.chose(ASYNC_EVERYWHERE)
+    )
+
+
 def delete_flow(api: Api, request: Request, flow_id: str) -> Response:
     result = api.store.delete_flow(flow_id, cascade_param(request, api.config))
     if isinstance(result, dict):
@@ -59,8 +77,9 @@ def delete_segments(api: Api, request: Request, flow_id: str) -> Response:
     cascade = cascade_param(request, api.config)
     timerange = parse_timerange(request.args.get("timerange", "_"))
     object_id = request.args.get("object_id")
-    accepted = api.store.delete_segments(flow_id, timerange, object_id, cascade)
-    return no_content() if accepted is None else _accepted(api, request, accepted)
+    deferred = _deferred(api, request)
+    accepted = api.store.delete_segments(flow_id, timerange, object_id, cascade, deferred)
+    return no_content() if accepted is None or deferred else _accepted(api, request, accepted)
 
 
 def list_delete_requests(api: Api, request: Request) -> Response:

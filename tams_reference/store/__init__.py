@@ -73,9 +73,11 @@ class Store(SourcesMixin, FlowsMixin, SegmentsMixin, ObjectsMixin, DeletesMixin,
         timerange: TimeRange,
         object_id: str | None = None,
         cascade: bool = True,
+        deferred: bool = False,
     ) -> dict[str, Any] | None:
-        """DELETE /flows/{id}/segments: None when done now (204), else the request (202)."""
-        if self._deletes_now(cascade):
+        """DELETE /flows/{id}/segments: None when done now (204), else the request (202, or
+        204 under `deferred-204`)."""
+        if not deferred and self._deletes_now(cascade):
             self.delete_segments_now(flow_id, timerange, object_id, cascade)
             return None
         return self._accept(

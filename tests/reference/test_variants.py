@@ -212,6 +212,21 @@ def test_host_only_put_urls_sign_only_host_and_declare_no_content_type(make_api)
     assert requests.get(segment["get_urls"][0]["url"]).content == b"host only"
 
 
+# -- deferred-204 -----------------------------------------------------------------------------
+
+
+def test_deferred_204_answers_at_once_and_deletes_the_segments_a_moment_later(make_api):
+    api = make_api(variants=frozenset({"deferred-204"}))
+    flow, _ = api.flow_with_segments(2)
+    response = api.delete(f"/flows/{flow['id']}/segments")
+    assert response.status_code == 204 and "Location" not in response.headers
+    deadline = time.monotonic() + 10
+    while api.get(f"/flows/{flow['id']}/segments").json():
+        assert time.monotonic() < deadline, "the deferred delete never happened"
+        time.sleep(0.02)
+    assert api.get(f"/flows/{flow['id']}").status_code == 200  # the flow stays
+
+
 # -- late-gc ----------------------------------------------------------------------------------
 
 
