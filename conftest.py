@@ -1,3 +1,3 @@
 """Wires the kit's pytest plugin in; nothing else lives here."""
 
-pytest_plugins = ["fixtures.plugin"]
+pytest_plugins = ["tams_conformance.plugin"]

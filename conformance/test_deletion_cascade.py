@@ -14,10 +14,10 @@ from dataclasses import dataclass
 
 import pytest
 
-from fixtures.deleting import await_objects_gone, cascade_params, settle_delete
-from fixtures.factory import new_id
-from fixtures.graph import Graph, Snapshot, assert_state, flow_graph, shared_graph
-from fixtures.levels import EXT, check
+from tams_conformance.fixtures.deleting import await_objects_gone, cascade_params, settle_delete
+from tams_conformance.fixtures.factory import new_id
+from tams_conformance.fixtures.graph import Graph, Snapshot, assert_state, flow_graph, shared_graph
+from tams_conformance.levels import EXT, check
 
 REFUSED = "conflict; source, flows, segments, objects unchanged"
 CASCADED = "success; it and everything below gone, objects only they used gone, shared kept"

@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 
-from fixtures.client import seg
-from fixtures.deleting import cascade_params
-from fixtures.factory import await_deletion
-from fixtures.levels import EXT, MUST, check
+from tams_conformance.client import seg
+from tams_conformance.fixtures.deleting import cascade_params
+from tams_conformance.fixtures.factory import await_deletion
+from tams_conformance.levels import EXT, MUST, check
 
 # When the segment POST starts, in ms after the DELETE (negative: before it). One per round.
 OFFSETS_MS = (-40, -20, -10, -5, -2, 0, 1, 2, 3, 4, 6, 8, 10, 12, 15, 18, 22, 27, 35, 50)

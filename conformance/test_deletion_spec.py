@@ -13,10 +13,10 @@ import time
 
 import pytest
 
-from fixtures.deleting import await_objects_gone, settle_delete
-from fixtures.factory import await_deletion, new_id
-from fixtures.graph import Snapshot, assert_state, flow_graph, shared_graph
-from fixtures.levels import MUST, SHOULD, check, unsupported
+from tams_conformance.fixtures.deleting import await_objects_gone, settle_delete
+from tams_conformance.fixtures.factory import await_deletion, new_id
+from tams_conformance.fixtures.graph import Snapshot, assert_state, flow_graph, shared_graph
+from tams_conformance.levels import MUST, SHOULD, check, unsupported
 
 SPEC_FLOW_DELETE = "DELETE /flows/{flowId} 204, 202 (the Flow and its Segments are deleted)"
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from fixtures.deleting import settle_delete
-from fixtures.factory import new_id
-from fixtures.graph import Snapshot, assert_state, flow_graph, shared_graph
-from fixtures.levels import MUST, SHOULD, check
+from tams_conformance.fixtures.deleting import settle_delete
+from tams_conformance.fixtures.factory import new_id
+from tams_conformance.fixtures.graph import Snapshot, assert_state, flow_graph, shared_graph
+from tams_conformance.levels import MUST, SHOULD, check
 
 SPEC_SEGMENTS_DELETE = "DELETE /flows/{flowId}/segments 204, 202"
 

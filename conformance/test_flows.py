@@ -6,8 +6,8 @@ import uuid
 
 import pytest
 
-from fixtures.factory import RUN_TAG, new_id
-from fixtures.levels import MUST, SHOULD, check
+from tams_conformance.fixtures.factory import RUN_TAG, new_id
+from tams_conformance.levels import MUST, SHOULD, check
 
 SERVER_MANAGED = {
     "created",

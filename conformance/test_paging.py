@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from fixtures.levels import MUST, SHOULD, check
+from tams_conformance.levels import MUST, SHOULD, check
 
 PAGED_FLOWS = 5
 

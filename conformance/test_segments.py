@@ -11,9 +11,9 @@ import hashlib
 import pytest
 from mediatimestamp import TimeRange
 
-from fixtures.factory import Segment, new_id
-from fixtures.levels import MUST, SHOULD, check
-from fixtures.presign import describe_answer, fetch
+from tams_conformance.fixtures.factory import Segment, new_id
+from tams_conformance.fixtures.presign import describe_answer, fetch
+from tams_conformance.levels import MUST, SHOULD, check
 
 SORT_RULE = "GET /flows/{flowId}/segments: sorted by timerange, ascending by default"
 # The three adjacent one-second segments most checks here use, in timeline order.

@@ -11,11 +11,11 @@ from __future__ import annotations
 import pytest
 from mediatimestamp import TimeRange, Timestamp
 
-from fixtures.client import seg
-from fixtures.errors import HarnessError
-from fixtures.factory import new_id
-from fixtures.levels import MUST, SHOULD, check
-from fixtures.presign import describe_answer
+from tams_conformance.client import seg
+from tams_conformance.errors import HarnessError
+from tams_conformance.fixtures.factory import new_id
+from tams_conformance.fixtures.presign import describe_answer
+from tams_conformance.levels import MUST, SHOULD, check
 
 POST_SEGMENTS = "POST /flows/{flowId}/segments"
 

@@ -7,7 +7,7 @@ import re
 import pytest
 from mediatimestamp import Timestamp
 
-from fixtures.levels import MUST, SHOULD, check, unsupported
+from tams_conformance.levels import MUST, SHOULD, check, unsupported
 
 API_VERSION = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 

@@ -6,8 +6,8 @@ import uuid
 
 import pytest
 
-from fixtures.factory import new_id
-from fixtures.levels import MUST, check
+from tams_conformance.fixtures.factory import new_id
+from tams_conformance.levels import MUST, check
 
 
 @check("sources.get-valid", MUST, "GET /sources/{sourceId} 200; schemas/source.json")

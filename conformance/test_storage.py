@@ -6,8 +6,8 @@ id it named can still be allocated) and left the flow as it was.
 
 from __future__ import annotations
 
-from fixtures.factory import new_id
-from fixtures.levels import MUST, SHOULD, check
+from tams_conformance.fixtures.factory import new_id
+from tams_conformance.levels import MUST, SHOULD, check
 
 
 def storage(tams, flow_id, body=None):

@@ -3,8 +3,9 @@
 http-request.json: `content-type` is "the content type which must be used" and `headers` are
 to be included. That only works when the server declares exactly what it signed: a signed
 header left undeclared breaks the URL for every client, and a declared header outside the
-signature breaks it on every store that checks (the bug report's Bug #2). fixtures.presign
-reads SigV4 and SigV2 query authentication; a URL without either is not judged (n/a).
+signature breaks it on every store that checks (the bug report's Bug #2).
+tams_conformance.fixtures.presign reads SigV4 and SigV2 query authentication; a URL without
+either is not judged (n/a).
 """
 
 from __future__ import annotations
@@ -15,8 +16,7 @@ import time
 import pytest
 from mediatimestamp import Timestamp
 
-from fixtures.levels import MUST, SHOULD, check
-from fixtures.presign import (
+from tams_conformance.fixtures.presign import (
     SIGV2,
     SIGV2_TRAP,
     conflicting_declarations,
@@ -24,6 +24,7 @@ from fixtures.presign import (
     parse_presigned,
     undeclared_signed_headers,
 )
+from tams_conformance.levels import MUST, SHOULD, check
 
 # SigV2 `Expires` is whole seconds, and the local clock is read before the request is sent.
 EXPIRY_ROUNDING_S = 2

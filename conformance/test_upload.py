@@ -1,7 +1,8 @@
 """The upload round trip: allocate, PUT with exactly the declared headers, register, read back.
 
-Uploads go through `fixtures.upload.upload`, which sends the put_url's declared headers and
-nothing else (docs/uploads.md). Object ids may contain `/`, so /objects paths encode them.
+Uploads go through `tams_conformance.fixtures.upload.upload`, which sends the put_url's
+declared headers and nothing else (docs/uploads.md). Object ids may contain `/`, so /objects
+paths encode them.
 """
 
 from __future__ import annotations
@@ -9,11 +10,11 @@ from __future__ import annotations
 import hashlib
 import os
 
-from fixtures.client import seg
-from fixtures.errors import HarnessError
-from fixtures.levels import MUST, SHOULD, check
-from fixtures.presign import describe_answer, fetch, stored_in_mock
-from fixtures.upload import declared_headers, upload
+from tams_conformance.client import seg
+from tams_conformance.errors import HarnessError
+from tams_conformance.fixtures.presign import describe_answer, fetch, stored_in_mock
+from tams_conformance.fixtures.upload import declared_headers, upload
+from tams_conformance.levels import MUST, SHOULD, check
 
 
 def media_bytes(label: str) -> bytes:

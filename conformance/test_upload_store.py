@@ -16,10 +16,9 @@ import os
 
 import pytest
 
-from fixtures.client import seg
-from fixtures.errors import HarnessError
-from fixtures.levels import MUST, check
-from fixtures.presign import (
+from tams_conformance.client import seg
+from tams_conformance.errors import HarnessError
+from tams_conformance.fixtures.presign import (
     declared_names,
     describe_answer,
     fetch,
@@ -27,7 +26,8 @@ from fixtures.presign import (
     s3_error_code,
     stored_in_mock,
 )
-from fixtures.upload import upload
+from tams_conformance.fixtures.upload import upload
+from tams_conformance.levels import MUST, check
 
 REFUSAL_CODES = ("AccessDenied", "SignatureDoesNotMatch")
 PROBE_HEADER = "x-amz-meta-tams-conformance"

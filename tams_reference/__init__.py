@@ -1,6 +1,7 @@
 """The embedded reference TAMS server of tams-conformance (the suite's default target).
 
-It is a server, not a fixture: it never imports ``fixtures`` or ``conformance``.
+It is a server, not a fixture: it never imports ``tams_conformance``
+(the harness, its checks and fixtures).
 """
 
 from tams_reference.config import S3Settings, ServerConfig

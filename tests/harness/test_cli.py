@@ -18,7 +18,7 @@ def cli(*args: str, env: dict | None = None, cwd: Path = REPO) -> subprocess.Com
 
     full_env = {**os.environ, **(env or {})}
     return subprocess.run(
-        [sys.executable, "-m", "fixtures.cli", *args],
+        [sys.executable, "-m", "tams_conformance.cli", *args],
         cwd=cwd,
         env=full_env,
         capture_output=True,
@@ -93,7 +93,16 @@ def test_list_prints_every_check_with_level_area_and_spec():
 
 def test_reference_command_prints_base_url_first(tmp_path):
     proc = subprocess.Popen(
-        [sys.executable, "-m", "fixtures.cli", "reference", "--host", "127.0.0.1", "--port", "0"],
+        [
+            sys.executable,
+            "-m",
+            "tams_conformance.cli",
+            "reference",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

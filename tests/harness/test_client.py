@@ -9,9 +9,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from fixtures.client import TamsClient, Transcript, build_session
-from fixtures.errors import TargetUnreachable
-from fixtures.targets import Auth
+from tams_conformance.client import TamsClient, Transcript, build_session
+from tams_conformance.config import Auth
+from tams_conformance.errors import TargetUnreachable
 
 
 class Recorder(BaseHTTPRequestHandler):
@@ -194,7 +194,7 @@ def test_oauth2_refreshes_once_after_a_401_on_a_post_too(server):
 
 
 def test_a_token_endpoint_without_access_token_is_one_auth_error(server):
-    from fixtures.client import AuthError
+    from tams_conformance.client import AuthError
 
     base, handler = server
     auth = Auth(

@@ -12,8 +12,8 @@ import yaml
 pytest_plugins = ["pytester"]
 
 CHECKS = textwrap.dedent("""
-    from fixtures.errors import HarnessError
-    from fixtures.levels import EXT, MUST, SHOULD, check
+    from tams_conformance.errors import HarnessError
+    from tams_conformance.levels import EXT, MUST, SHOULD, check
 
     @check("demo.must-pass", MUST, "GET /service")
     def test_must_pass(tams):
@@ -72,7 +72,7 @@ def suite(pytester: pytest.Pytester):
     def run(*args: str) -> tuple[pytest.RunResult, dict]:
         result = pytester.runpytest_subprocess(
             "-p",
-            "fixtures.plugin",
+            "tams_conformance.plugin",
             "--targets-file",
             "targets.yaml",
             "--reports-dir",
@@ -166,7 +166,7 @@ def test_a_token_from_the_environment_appears_nowhere_in_the_outputs(pytester, m
         (pytester.path / "targets.yaml").write_text(yaml.safe_dump(targets))
         result = pytester.runpytest_subprocess(
             "-p",
-            "fixtures.plugin",
+            "tams_conformance.plugin",
             "--targets-file",
             "targets.yaml",
             "--reports-dir",
@@ -189,8 +189,8 @@ def test_a_token_from_the_environment_appears_nowhere_in_the_outputs(pytester, m
 
 
 CLEANUP_CHECKS = textwrap.dedent("""
-    import fixtures.factory
-    from fixtures.levels import MUST, check
+    import tams_conformance.fixtures.factory
+    from tams_conformance.levels import MUST, check
 
     @check("demo.fails-after-creating", MUST, "x")
     def test_fails_after_creating(tams, factory):
@@ -202,14 +202,14 @@ CLEANUP_CHECKS = textwrap.dedent("""
     def test_cleanup_breaks(tams, factory):
         flow = factory.flow()
         open("stuck.txt", "w").write(flow["id"])
-        original = fixtures.factory.Remover._delete_flow
+        original = tams_conformance.fixtures.factory.Remover._delete_flow
 
         def broken(self, flow_id, accepted):
             if flow_id == flow["id"]:
                 raise RuntimeError("store refused the delete")
             return original(self, flow_id, accepted)
 
-        fixtures.factory.Remover._delete_flow = broken
+        tams_conformance.fixtures.factory.Remover._delete_flow = broken
 
     @check("demo.leaves-a-flow", MUST, "x")
     def test_leaves_a_flow(tams, factory):
@@ -232,7 +232,7 @@ def test_cleanup_after_a_failure_warnings_once_and_the_end_of_run_sweep(pytester
         (pytester.path / "targets.yaml").write_text(yaml.safe_dump(targets))
         result = pytester.runpytest_subprocess(
             "-p",
-            "fixtures.plugin",
+            "tams_conformance.plugin",
             "--targets-file",
             "targets.yaml",
             "--reports-dir",

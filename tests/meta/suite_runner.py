@@ -93,7 +93,7 @@ def run_suite(
     cmd = [
         sys.executable,
         "-m",
-        "fixtures.cli",
+        "tams_conformance.cli",
         "run",
         "--targets-file",
         str(targets_file),

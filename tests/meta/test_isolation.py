@@ -105,7 +105,7 @@ def test_ctrl_c_mid_run_still_removes_what_the_run_made(tmp_path):
             [
                 sys.executable,
                 "-m",
-                "fixtures.cli",
+                "tams_conformance.cli",
                 "run",
                 "--targets-file",
                 str(targets),

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from fixtures.runtime import start_embedded
-from fixtures.targets import ConfigError, load_targets_file, select_targets
+from tams_conformance.config import ConfigError, load_targets_file, select_targets
+from tams_conformance.runtime import start_embedded
 from tests.reference.refkit import SPEC_DIR
 
 

@@ -1,5 +1,5 @@
-"""fixtures.presign on URLs boto3 really generates (SigV4 with and without ContentType, SigV2),
-without any server: presigning is local computation."""
+"""tams_conformance.fixtures.presign on URLs boto3 really generates (SigV4 with and without
+ContentType, SigV2), without any server: presigning is local computation."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 import requests
 from botocore.config import Config
 
-from fixtures.presign import (
+from tams_conformance.fixtures.presign import (
     SIGV2,
     SIGV4,
     PresignError,
@@ -189,8 +189,8 @@ def test_s3_error_answer_is_described_without_the_signature():
 
 # Against a real gate: the two failure modes of the report, and the store read-back ----------
 def test_the_two_upload_failure_modes_on_a_strict_mock_s3(mock_s3):
-    from fixtures.presign import stored_in_mock
-    from fixtures.upload import upload
+    from tams_conformance.fixtures.presign import stored_in_mock
+    from tams_conformance.fixtures.upload import upload
 
     sigv2 = mock_s3.presigner("s3").generate_presigned_url(
         "put_object", Params={"Bucket": mock_s3.bucket, "Key": "bug/sigv2"}, ExpiresIn=60

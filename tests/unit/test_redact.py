@@ -1,4 +1,4 @@
-"""fixtures.redact: every credential form is masked, everything else is left as it was."""
+"""tams_conformance.redact: every credential form is masked, everything else is left as it was."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import base64
 
 import pytest
 
-from fixtures.redact import redact_headers, redact_text, redact_url
-from fixtures.targets import Auth
+from tams_conformance.config import Auth
+from tams_conformance.redact import redact_headers, redact_text, redact_url
 
 SIGV4 = (
     "https://s3.example.com/media/obj-1?X-Amz-Algorithm=AWS4-HMAC-SHA256"

@@ -1,4 +1,4 @@
-"""fixtures.targets: loading, validation messages, interpolation, overrides, the shipped files."""
+"""tams_conformance.config: loading, validation messages, interpolation, overrides, shipped files"""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-import fixtures
-from fixtures.targets import (
+import tams_conformance.config
+from tams_conformance.config import (
     Auth,
     ConfigError,
     KnownFailure,
@@ -445,14 +445,14 @@ def test_targets_file_lookup_order(tmp_path):
     env = {"TAMS_TARGETS_FILE": str(from_env)}
     assert find_targets_file("a.yaml", env, tmp_path) == explicit
     assert find_targets_file(None, env, tmp_path) == from_env
-    packaged = Path(fixtures.__file__).with_name("default_targets.yaml")
+    packaged = Path(tams_conformance.config.__file__).with_name("default_targets.yaml")
     assert find_targets_file(None, {}, tmp_path) == packaged
     local = write(tmp_path, REMOTE)
     assert find_targets_file(None, {}, tmp_path) == local
 
 
 def test_the_packaged_default_is_the_repository_targets_file():
-    packaged = Path(fixtures.__file__).with_name("default_targets.yaml")
+    packaged = Path(tams_conformance.config.__file__).with_name("default_targets.yaml")
     assert packaged.read_bytes() == (REPO / "targets.yaml").read_bytes()
 
 
