@@ -17,9 +17,9 @@ from typing import Any
 
 import pytest
 
-from tams_conformance.client import seg
 from tams_conformance.fixtures.deleting import cascade_params
 from tams_conformance.fixtures.factory import await_deletion
+from tams_conformance.fixtures.graph import flows_referencing
 from tams_conformance.levels import EXT, MUST, check
 
 # When the segment POST starts, in ms after the DELETE (negative: before it). One per round.
@@ -99,14 +99,9 @@ def race_round(
         posted.status_code,
         tams.get(f"/flows/{flow_id}").status_code,
         listed,
-        [o for o in objects if flow_id in referenced_by(tams, o)],
+        [o for o in objects if flows_referencing(tams, o, [flow_id])],
         media["object_id"],
     )
-
-
-def referenced_by(tams, object_id: str) -> list[str]:
-    response = tams.get(f"/objects/{seg(object_id)}")
-    return response.json()["referenced_by_flows"] if response.status_code == 200 else []
 
 
 def assert_every_round(broken: list[Outcome]) -> None:

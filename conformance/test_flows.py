@@ -97,10 +97,16 @@ def test_flow_tag_put_get_filter_delete_round_trip(tams, factory):
 
 
 @check(
-    "flows.tag-array-values", MUST, "schemas/tags.json (string or array of strings)", since="8.0"
+    "flows.tag-array-values",
+    MUST,
+    "PUT /flows/{flowId}/tags/{name} request body: string or array of strings (8.2; "
+    "7.0-8.1: string only); schemas/tags.json",
+    since="8.2",
 )
 def test_flow_tag_accepts_an_array_of_strings(tams, factory):
-    """MUST (8.0+): a tag value may be an array of strings, returned as the same array."""
+    """MUST (8.2+): a tag value PUT as an array of strings is accepted (204) and returned as the
+    same array. (tags.json allows arrays in responses from 8.0, but the PUT body of 8.0 and 8.1
+    is a string only.)"""
     flow = factory.flow()
     assert tams.put(f"/flows/{flow['id']}/tags/genres", ["news", "sport"]).status_code == 204
     assert tams.get(f"/flows/{flow['id']}/tags/genres").json() == ["news", "sport"]

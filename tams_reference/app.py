@@ -62,10 +62,11 @@ def build_rules(api: Api) -> list[tuple[str, list[str], Handler]]:
                 DELETE=deletes.delete_segments,
             ),
         ),
-        ("/objects/<path:object_id>", ["GET"], segments.get_object),
         ("/flow-delete-requests", ["GET"], deletes.list_delete_requests),
         ("/flow-delete-requests/<request_id>", ["GET"], deletes.get_delete_request),
     ]
+    if not api.config.has("no-objects-endpoint"):
+        rules.append(("/objects/<path:object_id>", ["GET"], segments.get_object))
     rules += [
         (
             f"/sources/<source_id>/{attr}",

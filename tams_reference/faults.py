@@ -25,7 +25,12 @@ Where each one acts:
 - ``cascade-string-truthy``: ``handlers/deletes.py: cascade_param``.
 - ``object-visible-before-registration``: ``store/objects.py: get_object``.
 - ``sigv2-put-urls``, ``content-type-signed-not-declared``, ``short-expiry``, ``wrong-region``,
-  ``broken-get-urls``: ``media.py``.
+  ``broken-get-urls``, ``put-url-unsigned-content-type``: ``media.py``.
+- ``no-objects-endpoint``: ``app.py: build_rules`` (the /objects row is left out).
+- ``sources-never-removed``: ``store/deletes.py: apply_plan`` (no source row is deleted).
+- ``put-merges``: ``store/flows.py: put_flow``.
+- ``segments-for-missing-flow``: ``store/segments.py: post_segments`` (foreign keys off, as a
+  server without them; the object's allocation flow is not checked either).
 """
 
 from __future__ import annotations
@@ -76,6 +81,26 @@ FAULTS: dict[str, str] = {
         "GET /objects/{id} answers 200 for an object that was allocated but never registered."
     ),
     "broken-get-urls": "Segment and object get_urls are signed with a wrong secret key.",
+    "no-objects-endpoint": (
+        "No /objects routes at all: GET and HEAD /objects/{id} answer 404 for every object, "
+        "registered or not (a server that never implemented the 7.0 endpoint)."
+    ),
+    "put-url-unsigned-content-type": (
+        "put_urls are SigV4 presigned signing only host, yet declare put_url.content-type: a "
+        "strict store refuses the declared Content-Type as an unsigned header."
+    ),
+    "sources-never-removed": (
+        "Sources never go away: deleting a source's last flow leaves it, and DELETE "
+        "/sources/{id} (cascade extension) answers success but keeps the source."
+    ),
+    "put-merges": (
+        "PUT /flows/{id} of an existing flow merges the body into the stored flow instead of "
+        "replacing it: properties the body omits (tags, description, ...) stay."
+    ),
+    "segments-for-missing-flow": (
+        "POST /flows/{id}/segments for a flow that does not exist answers 201 and stores the "
+        "segments under the missing flow id."
+    ),
 }
 
 

@@ -68,7 +68,8 @@ class MediaStore:
             )
             return {"url": url, "content-type": content_type}
         host_only = HOST_ONLY_PUT_URLS in self.variants
-        if not host_only:
+        unsigned_declared = "put-url-unsigned-content-type" in self.faults
+        if not (host_only or unsigned_declared):
             params["ContentType"] = content_type
         kind = "wrong-region" if "wrong-region" in self.faults else "default"
         expiry = SHORT_EXPIRY_S if "short-expiry" in self.faults else self.expiry_s

@@ -189,6 +189,8 @@ class DeletesMixin:
         )
         gone = [] if skip_gc else self._release(conn, {r["object_id"] for r in plan.segments})
         _delete_flow_rows(conn, plan.flows)
+        if self.config.has("sources-never-removed"):
+            return Deleted(0, len(plan.flows), len(plan.segments), gone)
         sources = {s for _, s in plan.flows if drop_source_if_unused(conn, s)}
         if plan.source_id is not None:
             conn.execute("DELETE FROM sources WHERE id = ?", (plan.source_id,))

@@ -67,6 +67,7 @@ class FlowsMixin:
 
     db: Database
     validator: RequestValidator
+    config: Any
 
     def put_flow(self, flow_id: str, body: Any) -> tuple[bool, dict[str, Any]]:
         """Create or fully replace a flow; returns (created, the flow as GET shows it)."""
@@ -107,6 +108,9 @@ class FlowsMixin:
                 )
             else:
                 previous = loads(old["body"])
+                if self.config.has("put-merges"):
+                    kept = {k: v for k, v in previous.items() if k not in SERVER_MANAGED}
+                    stored = {**kept, **{k: v for k, v in body.items() if k not in SERVER_MANAGED}}
                 stored["created"] = previous["created"]
                 stored["metadata_updated"] = now
                 if "segments_updated" in previous:
