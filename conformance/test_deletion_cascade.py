@@ -188,7 +188,11 @@ def test_delete_of_a_source_without_flows_succeeds_or_finds_it_already_gone(
 
     if still_there:
         assert succeeded(target, response.status_code), f"DELETE answered {response.status_code}"
-        assert tams.get(path).status_code == 404, "the source outlived its delete"
+        after = tams.get(path).status_code
+        assert after == 404, (
+            f"DELETE {path} answered {response.status_code} but the source then answers {after}, "
+            "not 404: the source outlived its delete"
+        )
     else:
         assert response.status_code == 404, f"a gone source answered {response.status_code}"
 

@@ -19,7 +19,7 @@ import pytest
 
 from tams_conformance.fixtures.deleting import cascade_params
 from tams_conformance.fixtures.factory import await_deletion
-from tams_conformance.fixtures.graph import flows_referencing
+from tams_conformance.fixtures.observe import flows_referencing
 from tams_conformance.levels import EXT, MUST, check
 
 # When the segment POST starts, in ms after the DELETE (negative: before it). One per round.

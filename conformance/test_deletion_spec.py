@@ -43,12 +43,13 @@ def test_delete_flow_removes_it_and_its_segments_and_keeps_shared_objects(tams, 
 @check(
     "deletion.flow-objects-collected",
     SHOULD,
-    "DELETE /flows/{flowId} 204: Objects no longer referenced by any Segments will be deleted; "
-    "ADR-0044 (garbage collection should happen immediately)",
+    "DELETE /flows/{flowId} 204: Objects no longer referenced by any Segments will be deleted "
+    "(8.0); ADR-0044 (garbage collection should happen immediately)",
+    since="8.0",
 )
 def test_delete_flow_garbage_collects_the_objects_only_it_used(tams, target, factory):
-    """SHOULD: after a flow is deleted, each object only its segments used answers 404 (within
-    the target's object_gc_s) and its media no longer downloads."""
+    """SHOULD (8.0+): after a flow is deleted, each object only its segments used answers 404
+    (within the target's object_gc_s) and its media no longer downloads."""
     g = shared_graph(factory)
     before = Snapshot.of(tams, g)
 
@@ -145,7 +146,8 @@ def test_delete_of_a_read_only_flow_is_refused_with_403_and_changes_nothing(tams
 @check(
     "deletion.source-kept-while-used",
     MUST,
-    "ADR-0018 (sources go with their last flow, not before); flow.json source_id",
+    "DELETE /flows/{flowId} 204: the Flow and its Segments are deleted (nothing else); "
+    "GET /flows source_id; ADR-0018 (sources go with their last flow, not before)",
 )
 def test_deleting_one_flow_keeps_the_source_its_sibling_still_uses(tams, target, factory):
     """MUST: deleting one of a source's two flows leaves the source (200, unchanged) and

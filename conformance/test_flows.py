@@ -129,14 +129,22 @@ def test_flow_label_and_description_round_trip(tams, factory, field):
 
 
 @check(
-    "flows.put-replaces-tags", MUST, "PUT /flows/{flowId} is a full replace (flow-common.json tags)"
+    "flows.put-replaces-tags",
+    MUST,
+    "PUT /flows/{flowId}: Create or replace the Flow metadata; flow-common.json tags: WILL NOT "
+    "be merged (8.0)",
 )
 def test_flow_put_without_tags_resets_tags(tams, factory):
     """MUST: PUT is a full replace: a PUT that omits `tags` leaves the flow with no tags."""
     flow = factory.flow()
     flow.pop("tags")
-    assert tams.put(f"/flows/{flow['id']}", flow).status_code == 204
-    assert tams.get(f"/flows/{flow['id']}/tags").json() == {}
+    response = tams.put(f"/flows/{flow['id']}", flow)
+    assert response.status_code == 204, f"PUT /flows/{{id}} update answered {response.status_code}"
+    tags = tams.get(f"/flows/{flow['id']}/tags").json()
+    assert tags == {}, (
+        f"after a PUT /flows/{{id}} without tags, GET /flows/{{id}}/tags answers {tags}, not {{}}: "
+        "the PUT was merged into the stored flow instead of replacing it"
+    )
 
 
 @check(
@@ -282,11 +290,12 @@ def test_max_bit_rate_accepts_positive_and_refuses_negative(tams, factory):
 @check(
     "flows.client-timerange-ignored",
     MUST,
-    "flow-common.json timerange: set by the service, MUST be ignored in PUT",
+    "flow-common.json timerange: Service implementations MUST ignore this if given in a PUT (8.0)",
+    since="8.0",
 )
 def test_client_supplied_timerange_is_ignored(tams, factory):
-    """MUST: a `timerange` in the PUT body is ignored: a flow with no segments does not report
-    the client's timerange."""
+    """MUST (8.0+): a `timerange` in the PUT body is ignored: a flow with no segments does not
+    report the client's timerange."""
     flow = factory.flow(timerange="[0:0_100:0)")
     got = tams.get(f"/flows/{flow['id']}", params={"include_timerange": "true"}).json()
     assert got.get("timerange") in (None, "()"), (

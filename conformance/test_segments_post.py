@@ -127,7 +127,10 @@ def test_segment_post_to_an_unknown_flow_is_404_and_creates_nothing(tams, factor
         f"/flows/{missing}/segments", {"object_id": object_id, "timerange": "[0:0_1:0)"}
     )
 
-    assert response.status_code == 404, f"answered {response.status_code}, not 404"
+    assert response.status_code == 404, (
+        f"POST /flows/{{id}}/segments for a flow that does not exist answered "
+        f"{response.status_code}, not 404"
+    )
     assert tams.get(f"/flows/{missing}").status_code == 404, "the POST created the flow"
     assert tams.get(f"/flows/{owner}", params={"include_timerange": "true"}).json() == before
     assert segment_ranges(tams, owner) == []

@@ -53,6 +53,7 @@ NEED_AN_UPLOAD = {
     "upload.store-refuses-undeclared-content-md5",
     "upload.store-refuses-undeclared-content-type",
     "upload.store-refuses-other-content-type",
+    "upload.unregistered-object-404",  # registers one object to prove /objects is served
 }
 BREAK_UPLOADS = {"sigv2-put-urls", "content-type-signed-not-declared", "wrong-region"}
 
