@@ -223,13 +223,12 @@ def test_every_gate_in_code_is_proved_here_and_matches():
 
 
 def render_levels_table(checks: dict[str, CheckInfo]) -> str:
-    rows = ["| check | level | since | profile | clause |", "|---|---|---|---|---|"]
+    rows = ["| check | level | since | applies to | clause |", "|---|---|---|---|---|"]
     for cid in sorted(checks):
         info = checks[cid]
         clause = info.spec.replace("|", "\\|")
-        rows.append(
-            f"| `{cid}` | {info.level} | {info.since or '7.0'} | {info.profile} | {clause} |"
-        )
+        scope = info.profile + (f", s3.store {'/'.join(info.store)}" if info.store else "")
+        rows.append(f"| `{cid}` | {info.level} | {info.since or '7.0'} | {scope} | {clause} |")
     return "\n".join(rows) + "\n"
 
 
