@@ -124,6 +124,12 @@ JS = """
     });
   });
   window.addEventListener('hashchange', function () { readHash(); apply(); });
+  // a transcript ends with the call that failed: show its end first, the lead-up above it
+  [].forEach.call(document.querySelectorAll('details.transcript'), function (d) {
+    function bottom() { var pre = d.querySelector('pre'); pre.scrollTop = pre.scrollHeight; }
+    d.addEventListener('toggle', function () { if (d.open) bottom(); });
+    if (d.open) bottom();
+  });
   form.hidden = false;
   readHash();
   apply();
