@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import os
 import re
+import sys
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -114,6 +115,10 @@ def write_step_summary(
     if not target:
         return None
     path = Path(target)
-    with path.open("a", encoding="utf-8") as out:  # appended: other steps write there too
-        out.write(render(doc, secrets))
+    try:
+        with path.open("a", encoding="utf-8") as out:  # appended: other steps write there too
+            out.write(render(doc, secrets))
+    except OSError as exc:  # the job summary is a courtesy: never the reason a run fails
+        sys.stderr.write(f"tams-conformance: could not write ${STEP_SUMMARY_ENV} ({exc})\n")
+        return None
     return path

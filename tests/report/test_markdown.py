@@ -51,3 +51,9 @@ def test_written_only_when_the_variable_is_set(tmp_path: Path) -> None:
     assert markdown.write_step_summary(doc, env={"GITHUB_STEP_SUMMARY": str(out)}) == out
     text = out.read_text()
     assert text.startswith("earlier step\n") and "`flows.x[y]`: boom" in text
+
+
+def test_an_unwritable_summary_is_reported_not_raised(tmp_path: Path, capsys) -> None:
+    env = {"GITHUB_STEP_SUMMARY": str(tmp_path / "missing-dir" / "summary.md")}
+    assert markdown.write_step_summary(document("boom"), env=env) is None
+    assert "could not write $GITHUB_STEP_SUMMARY" in capsys.readouterr().err
