@@ -75,6 +75,8 @@ def reserve(base: Path, run_id: str | None) -> tuple[str, Path]:
         validate_run_id(run_id)
     try:
         base.mkdir(parents=True, exist_ok=True)
+    except FileExistsError:  # a file where the folder should be
+        raise write_error(base, NotADirectoryError(errno.ENOTDIR, "not a directory")) from None
     except OSError as exc:
         raise write_error(base, exc) from None
     for _ in range(_RESERVE_ATTEMPTS):
