@@ -37,17 +37,20 @@ class _State:
         self.worker = False
         self.children: set[int] = set()
         self.stderr: int | None = None
+        self.owner: object = None
 
 
 _state = _State()
 
 
-def install(*, worker: bool = False) -> bool:
-    """Handle SIGINT, SIGTERM and SIGHUP in this process (the main thread only); idempotent."""
+def install(owner: object = None, *, worker: bool = False) -> bool:
+    """Handle SIGINT, SIGTERM and SIGHUP in this process (the main thread only) for `owner`
+    (a pytest config). A nested session (pytester in process) leaves the outer one's alone."""
     if _state.installed or threading.current_thread() is not threading.main_thread():
         return False
     _state.__init__()
     _state.worker = worker
+    _state.owner = owner
     # The real stderr, kept now: while a check runs pytest captures fd 2, and a message
     # written there would be lost with the check's output.
     with contextlib.suppress(OSError, ValueError):
@@ -60,8 +63,10 @@ def install(*, worker: bool = False) -> bool:
     return True
 
 
-def uninstall() -> None:
+def uninstall(owner: object = None) -> None:
     """Restore the handlers that were there before `install` (`received` stays readable)."""
+    if owner is not _state.owner:
+        return
     for signum, previous in _state.installed.items():
         try:
             signal.signal(signum, previous if previous is not None else signal.SIG_DFL)
@@ -69,20 +74,25 @@ def uninstall() -> None:
             continue
     _state.installed.clear()
     _state.children.clear()
+    _state.owner = None
     if _state.stderr is not None:
         with contextlib.suppress(OSError):
             os.close(_state.stderr)
         _state.stderr = None
 
 
-def received() -> str | None:
-    """The name of the first signal that interrupted this run ("SIGTERM"), or None."""
+def received(owner: object = None) -> str | None:
+    """The name of the first signal that interrupted this run ("SIGTERM"), or None; with an
+    `owner`, only when the handlers are that session's."""
+    if owner is not None and owner is not _state.owner:
+        return None
     return _state.received
 
 
-def finishing() -> None:
+def finishing(owner: object = None) -> None:
     """The run is cleaning up and writing reports: a first signal no longer interrupts."""
-    _state.finishing = True
+    if owner is _state.owner:
+        _state.finishing = True
 
 
 def add_children(pids: Iterable[int]) -> None:
