@@ -187,3 +187,17 @@ def is_write_failure(exc: BaseException) -> bool:
         and exc.errno
         in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.EPERM)
     )
+
+
+def write_failures_in(exc: BaseException) -> list[BaseException] | None:
+    """The write failures `exc` consists of (itself, or every leaf of an exception group, as
+    pytest raises when several teardowns fail), or None when anything else is in it."""
+    if isinstance(exc, BaseExceptionGroup):
+        leaves: list[BaseException] = []
+        for inner in exc.exceptions:
+            found = write_failures_in(inner)
+            if found is None:
+                return None
+            leaves += found
+        return leaves
+    return [exc] if is_write_failure(exc) else None

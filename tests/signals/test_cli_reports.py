@@ -124,6 +124,39 @@ def test_a_disk_full_while_pytest_writes_junit_is_exit_3_and_results_still_writt
     assert not (reports / "latest").exists()
 
 
+INJECT_FULL_DISK_ALLURE = textwrap.dedent("""
+    import errno, sys
+    from allure_commons import logger
+    def full(self, item):
+        path = str(self._report_dir) + "/x-result.json"
+        raise OSError(errno.ENOSPC, "No space left on device", path)
+    logger.AllureFileLogger._report_item = full
+    from tams_conformance.cli import main
+    raise SystemExit(main())
+""")
+
+
+def test_a_disk_full_mid_run_is_exit_3_naming_the_file(tmp_path):
+    """Allure writes while checks run: the run stops, cleans up and exits 3 with one line on
+    stderr (pytest's INTERNALERROR detail stays on stdout)."""
+    reports = tmp_path / "reports"
+    proc = cli(
+        "run",
+        "--reports-dir",
+        str(reports),
+        "--run-id",
+        "full",
+        "--",
+        str(REPO / "conformance" / "test_service.py"),
+        "-q",
+        code=INJECT_FULL_DISK_ALLURE,
+    )
+    assert proc.returncode == 3, proc.stdout[-2000:] + proc.stderr
+    line = one_line(proc.stderr)
+    assert str(reports / "full" / "allure-results") in line and "No space left" in line
+    assert not (reports / "latest").exists()
+
+
 SIGNALS = textwrap.dedent("""
     import os, signal, sys, time
     from tams_conformance import signals
