@@ -25,6 +25,7 @@ LATEST = "latest"
 RUN_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,127}")
 STAMP = "%Y%m%dT%H%M%SZ"
 _RESERVE_ATTEMPTS = 20
+_SWAP_ATTEMPTS = 50  # each failed swap means another run's swap succeeded
 
 _failures: list[str] = []
 
@@ -118,46 +119,40 @@ def write_text(path: Path, text: str) -> None:
 
 
 def point_latest(base: Path, run_id: str) -> None:
-    """Make `base/latest` name `base/<run-id>` in one atomic step.
+    """Make `base/latest` a whole copy of `base/<run-id>`, swapped in by rename.
 
-    A relative symlink written beside it and renamed over it; where symlinks are not allowed,
-    a copy renamed into place (the old copy is moved aside first, so `latest` is missing for
-    a moment but never half written). A `latest/` folder of an older version is replaced."""
-    latest = base / LATEST
-    link = base / f".{LATEST}-{run_id}"
+    The copy is made beside it under a hidden name, then renamed to `latest`; a `latest`
+    already there (another run's, or a symlink) is first renamed aside and deleted. So
+    `latest` is never half written nor a mix of two runs; a concurrent reader may find it
+    missing for a moment. A real folder rather than a symlink: CI artefact uploaders, zip
+    tools and Windows do not all follow symlinks."""
+    latest, staging = base / LATEST, base / f".{LATEST}-{run_id}"
     try:
-        link.unlink(missing_ok=True)
-        try:
-            os.symlink(run_id, link, target_is_directory=True)
-        except (OSError, NotImplementedError):
-            _copy_into_place(base, run_id)
-            return
-        if latest.is_dir() and not latest.is_symlink():
-            _move_aside(base, latest, run_id)
-        os.replace(link, latest)
+        shutil.rmtree(staging, ignore_errors=True)
+        shutil.copytree(base / run_id, staging, symlinks=True)
+        for attempt in range(_SWAP_ATTEMPTS):
+            try:
+                os.rename(staging, latest)  # fails while a `latest` is there
+                return
+            except OSError:
+                if attempt + 1 == _SWAP_ATTEMPTS:
+                    raise
+                _move_aside(base, latest, f"{run_id}-{attempt}")
     except OSError as exc:
-        link.unlink(missing_ok=True)
+        shutil.rmtree(staging, ignore_errors=True)
         raise write_error(latest, exc) from None
 
 
-def _copy_into_place(base: Path, run_id: str) -> None:
-    latest, staging = base / LATEST, base / f".{LATEST}-copy-{run_id}"
-    shutil.rmtree(staging, ignore_errors=True)
-    shutil.copytree(base / run_id, staging)
-    if latest.is_symlink():
-        latest.unlink()
-    elif latest.exists():
-        _move_aside(base, latest, run_id)
-    os.replace(staging, latest)
-
-
-def _move_aside(base: Path, latest: Path, run_id: str) -> None:
-    old = base / f".{LATEST}-old-{run_id}"
+def _move_aside(base: Path, latest: Path, tag: str) -> None:
+    old = base / f".{LATEST}-old-{tag}"
     try:
-        os.replace(latest, old)
-    except FileNotFoundError:  # another run moved it first
+        os.rename(latest, old)
+    except FileNotFoundError:  # another run moved it first: try again
         return
-    shutil.rmtree(old, ignore_errors=True)
+    if old.is_symlink() or not old.is_dir():
+        old.unlink()
+    else:
+        shutil.rmtree(old, ignore_errors=True)
 
 
 def record_failure(error: BaseException) -> None:

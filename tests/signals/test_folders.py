@@ -55,29 +55,40 @@ def test_a_reports_dir_under_a_file_is_a_write_error_naming_it(tmp_path):
     assert str(blocker / "reports") in line and "\n" not in line
 
 
-def test_latest_is_an_atomic_pointer_that_replaces_an_old_copy(tmp_path):
+def test_latest_is_a_whole_copy_swapped_in_that_replaces_old_forms(tmp_path):
     (tmp_path / "latest").mkdir()  # the copied folder of an older version of the kit
     (tmp_path / "latest" / "stale.txt").write_text("old")
     for rid in ("run-a", "run-b"):
-        (tmp_path / rid).mkdir()
+        (tmp_path / rid / "allure-results").mkdir(parents=True)
         (tmp_path / rid / "results.json").write_text(rid)
         folders.point_latest(tmp_path, rid)
         assert (tmp_path / "latest" / "results.json").read_text() == rid
-    assert os.readlink(tmp_path / "latest") == "run-b"
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["latest", "run-a", "run-b"]
+    assert sorted(p.name for p in (tmp_path / "latest").iterdir()) == [
+        "allure-results",
+        "results.json",
+    ]
+    assert not (tmp_path / "latest").is_symlink()
+    os.rename(tmp_path / "latest", tmp_path / "moved")
+    os.symlink("run-a", tmp_path / "latest")  # a symlink someone made by hand
+    folders.point_latest(tmp_path, "run-b")
+    assert (tmp_path / "latest" / "results.json").read_text() == "run-b"
+    assert not (tmp_path / "latest").is_symlink()
+    assert (tmp_path / "run-a" / "results.json").read_text() == "run-a"
 
 
-def test_concurrent_switches_leave_latest_naming_one_whole_run(tmp_path):
-    rids = [f"run-{i}" for i in range(16)]
+def test_concurrent_switches_leave_latest_one_whole_run_and_no_debris(tmp_path):
+    rids = [f"run-{i}" for i in range(8)]
     for rid in rids:
         (tmp_path / rid).mkdir()
-        (tmp_path / rid / "results.json").write_text(rid)
+        for name in ("results.json", "report.html", "junit.xml"):
+            (tmp_path / rid / name).write_text(rid)
     threads = [threading.Thread(target=folders.point_latest, args=(tmp_path, r)) for r in rids]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert os.readlink(tmp_path / "latest") in rids
+    contents = {(tmp_path / "latest" / n).read_text() for n in ("results.json", "junit.xml")}
+    assert len(contents) == 1 and contents <= set(rids)  # one run's files, never a mix
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted([*rids, "latest"])
 
 

@@ -160,7 +160,8 @@ def test_sigterm_mid_run_exits_3_with_reports_and_leaves_nothing(remote, tmp_pat
     run_dir = tmp_path / "reports" / "sigterm"
     for name in ("report.html", "junit.xml", "allure-results"):
         assert (run_dir / name).exists(), name
-    assert (tmp_path / "reports" / "latest").resolve() == run_dir.resolve()
+    latest = json.loads((tmp_path / "reports" / "latest" / "results.json").read_text())
+    assert latest == results
     assert kit_flows(base) == [], "flows of the interrupted run were left on the target"
     assert stable(listing(base, "/flows")) == foreign
     assert {s["id"] for s in listing(base, "/sources")} == {f["source_id"] for f in foreign}
@@ -253,6 +254,7 @@ def test_two_concurrent_runs_into_one_reports_dir_both_keep_whole_reports(tmp_pa
     outputs = [p.communicate(timeout=300)[0].decode() for p in procs]
     assert [p.returncode for p in procs] == [0, 0], "\n".join(outputs)
     runs = sorted(p for p in reports.iterdir() if p.name != "latest")
+    assert not [p for p in reports.iterdir() if p.name.startswith(".")], "debris of a swap"
     assert len(runs) == 2
     for run_dir in runs:
         results = json.loads((run_dir / "results.json").read_text())
@@ -261,5 +263,9 @@ def test_two_concurrent_runs_into_one_reports_dir_both_keep_whole_reports(tmp_pa
         assert "</html>" in (run_dir / "report.html").read_text()
         assert "<testsuite" in (run_dir / "junit.xml").read_text()
         assert any((run_dir / "allure-results").iterdir())
-    assert (reports / "latest").is_symlink()
-    assert os.readlink(reports / "latest") in [r.name for r in runs]
+    latest = json.loads((reports / "latest" / "results.json").read_text())
+    assert latest["run_id"] in [r.name for r in runs]
+    whole = reports / latest["run_id"]
+    assert sorted(p.name for p in (reports / "latest").iterdir()) == sorted(
+        p.name for p in whole.iterdir()
+    )
