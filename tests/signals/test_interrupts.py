@@ -103,14 +103,23 @@ class Run:
         )
         self.started = time.monotonic()
         self.lines: list[str] = []
-        self.err = ""
-        self._reader = threading.Thread(target=self._read, daemon=True)
-        self._reader.start()
+        self.err_lines: list[str] = []
+        # One reader per pipe, each the only reader of it (neither pipe can fill and block).
+        self._readers = [
+            threading.Thread(target=self._read, args=(pipe, into), daemon=True)
+            for pipe, into in ((self.proc.stdout, self.lines), (self.proc.stderr, self.err_lines))
+        ]
+        for reader in self._readers:
+            reader.start()
 
-    def _read(self) -> None:
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            self.lines.append(line)
+    @staticmethod
+    def _read(pipe: object, into: list[str]) -> None:
+        for line in pipe:  # type: ignore[attr-defined]
+            into.append(line)
+
+    @property
+    def err(self) -> str:
+        return "".join(self.err_lines)
 
     def wait_for(self, condition: object, what: str, timeout_s: float = 180) -> None:
         deadline = time.monotonic() + timeout_s
@@ -124,12 +133,13 @@ class Run:
 
     def finish(self, timeout_s: float = 180) -> int:
         try:
-            _, self.err = self.proc.communicate(timeout=timeout_s)
+            self.proc.wait(timeout=timeout_s)
         finally:
             if self.proc.poll() is None:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
-        self._reader.join(timeout=10)
+        for reader in self._readers:
+            reader.join(timeout=30)
         return self.proc.returncode
 
     def output(self) -> str:
