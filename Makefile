@@ -56,4 +56,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/mock_s3_throughput.py
 
 clean:
-	rm -rf $(VENV) reports/*/ .pytest_cache .ruff_cache
+	rm -rf $(VENV) reports/*/ reports/.pytest_cache .pytest_cache .ruff_cache
