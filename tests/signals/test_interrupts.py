@@ -263,8 +263,8 @@ def test_two_concurrent_runs_into_one_reports_dir_both_keep_whole_reports(tmp_pa
     ]
     outputs = [p.communicate(timeout=300)[0].decode() for p in procs]
     assert [p.returncode for p in procs] == [0, 0], "\n".join(outputs)
-    runs = sorted(p for p in reports.iterdir() if p.name != "latest")
-    assert not [p for p in reports.iterdir() if p.name.startswith(".")], "debris of a swap"
+    runs = sorted(p for p in reports.iterdir() if not p.name.startswith((".", "latest")))
+    assert not [p for p in reports.iterdir() if p.name.startswith(".latest")], "swap debris"
     assert len(runs) == 2
     for run_dir in runs:
         results = json.loads((run_dir / "results.json").read_text())
