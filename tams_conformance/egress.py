@@ -105,8 +105,8 @@ class HostPattern:
         """Whether a connection to `ip` for `host`:`port` is allowed by this entry."""
         if not self.port_ok(port):
             return False
-        if self.name is not None:
-            return self.name == host
+        if self.name is not None and self.name == host:
+            return True
         if self.suffix is not None:
             return host.endswith(self.suffix) and classify(ip) != METADATA
         return self.network is not None and _plain(ip) in self.network

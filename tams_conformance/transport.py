@@ -402,3 +402,14 @@ def send_bare(
             f"{prepared.method} {redact_url(prepared.url or '')}: the store did not answer "
             f"({type(exc).__name__})"
         ) from None
+
+
+def probe_get(url: str, timeout_s: float, verify: bool | str) -> None:
+    """GET `url` once within `timeout_s` (the pre-flight): raises `DeadlineExceeded` or the
+    `requests.RequestException`; a body over the cap still counts as an answer."""
+    with requests.Session() as session:
+        session.verify = verify
+        install(session, None)
+        prepared = session.prepare_request(requests.Request("GET", url))
+        with contextlib.suppress(BodyTooLarge):
+            send(session, prepared, timeout_s=timeout_s, max_bytes=DEFAULT_BODY_MIB * MiB)
