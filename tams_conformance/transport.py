@@ -151,7 +151,9 @@ class Deadline:
 
 
 def _shut(conn: Any) -> None:
-    sock = getattr(conn, "sock", None)
+    # http.client drops `conn.sock` once a response reads until close; the socket lives on in
+    # the response, so the one seen at connect time is kept too.
+    sock = getattr(conn, "sock", None) or getattr(conn, "_deadline_sock", None)
     if sock is None:
         return
     with contextlib.suppress(OSError):
@@ -175,6 +177,9 @@ class _GuardedConnection:
         if deadline is not None:
             deadline.watch(self)
         super().connect()  # type: ignore[misc]
+        self._deadline_sock = getattr(self, "sock", None)
+        if deadline is not None and deadline.expired:  # expired while connecting
+            _shut(self)
 
     def request(self, *args: Any, **kw: Any) -> None:
         deadline = _current()
