@@ -172,6 +172,11 @@ class Big(ThreadingHTTPServer):
             def log_message(self, *args) -> None:
                 pass
 
+            def do_HEAD(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Length", self.path.strip("/").partition("?")[0])
+                self.end_headers()
+
             def do_GET(self) -> None:
                 path, _, query = self.path.partition("?")
                 size = int(path.strip("/"))

@@ -81,6 +81,8 @@ def test_json_bodies_are_capped_with_their_size(big):
     small = client(big, 30, max_body_bytes=1 * MiB)
     with pytest.raises(BodyTooLarge, match="exceeds the 1 MiB cap"):
         small.get(f"/{2 * MiB}")
+    head = api.head(f"/{4096 * MiB}?length")  # a HEAD announces a length but has no body
+    assert head.status_code == 200 and head.content == b""
     # under the cap everything reads as before, on a connection still usable
     ok = api.get(f"/{MiB}")
     assert ok.status_code == 200 and len(ok.content) == MiB and ok.text == "0" * MiB

@@ -135,3 +135,41 @@ def test_connection_goes_to_the_checked_address(recording, activated, dns):
     with pytest.raises(EgressRefused):  # the next lookup answers 8.8.8.8: refused, not sent
         upload({"url": f"http://bucket.rebind.example:{port}/media/other"}, b"x")
     assert recording.hosts == [f"bucket.rebind.example:{port}"]
+
+
+class Redirecting(BaseHTTPRequestHandler):
+    """Answers 302 to `to` (a store that redirects a get_url)."""
+
+    to = ""
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        self.send_response(302)
+        self.send_header("Location", self.to)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+
+def test_redirects_of_get_urls_are_checked_hop_by_hop(recording, activated):
+    port = recording.server_address[1]
+    handler = type("R", (Redirecting,), {"to": f"http://127.0.0.1:{port}/media/moved"})
+    store = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=store.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{store.server_port}/media/key"
+        transport.activate(Limits(policy=EgressPolicy.for_base("local", "http://127.0.0.1:1")))
+        assert get_bare(url, 5).content == b"ok"  # followed: loopback target, loopback hop
+        before = recording.accepted
+        only_store = EgressPolicy.for_base(
+            "narrow", "http://127.0.0.1:1", allowed_hosts=[f"127.0.0.1:{store.server_port}"]
+        )
+        transport.activate(Limits(policy=only_store))
+        with pytest.raises(EgressRefused, match="host 127.0.0.1 is outside"):
+            get_bare(url, 5)  # the store is allowed, the hop it redirects to is not
+    finally:
+        store.shutdown()
+        store.server_close()
+    recording.shutdown()
+    assert recording.connections_seen() == before
