@@ -228,8 +228,9 @@ class EgressPolicy:
         if self.embedded:
             return "an embedded target reaches loopback addresses only"
         if self.allowed is not None:
-            listed = ", ".join(p.text for p in self.allowed) or "nothing"
-            return f"its allowed_hosts list {listed}"
+            if not self.allowed:
+                return "its allowed_hosts list is empty (base_url only)"
+            return f"its allowed_hosts list {', '.join(p.text for p in self.allowed)}"
         if not self.scope:
             return f"its base_url host {self.base_host} does not resolve"
         return f"the target is on a {'/'.join(sorted(self.scope))} address"
@@ -258,9 +259,9 @@ class EgressPolicy:
         if allowed:
             return [i for i in infos if ipaddress.ip_address(i[4][0].split("%")[0]) in allowed]
         shown = ", ".join(f"{ip} ({classify(ip)})" for ip in dict.fromkeys(refused))
-        what = f"{method} request to {clean}" if method else f"{clean}:{port}"
+        what = f"{method} request to {clean}:{port} " if method else ""
         raise EgressRefused(
-            f"{what} not contacted: host {clean} is outside the egress policy of target "
+            f"{what}not contacted: host {clean} is outside the egress policy of target "
             f"'{self.target}' (it resolves to {shown}; {self.describe_scope()}; {FIX})"
         )
 

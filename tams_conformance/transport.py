@@ -28,7 +28,7 @@ from urllib.parse import urljoin
 
 import requests
 
-from tams_conformance.egress import EgressPolicy
+from tams_conformance.egress import EgressPolicy, EgressRefused
 from tams_conformance.errors import TargetUnreachable
 from tams_conformance.guarded import Deadline, install, plain_session
 from tams_conformance.redact import redact_url
@@ -124,6 +124,8 @@ def send(
                 prepared, stream=True, timeout=timeout_s, allow_redirects=allow_redirects
             )
             read = _read(response, max_bytes, label, cap_key, media, deadline)
+        except EgressRefused as exc:  # raised while connecting: name the request
+            raise EgressRefused(f"{label}: {exc}") from None
         except requests.RequestException:
             if deadline.expired:
                 raise _overrun(label, named_timeout_s or timeout_s, read) from None
