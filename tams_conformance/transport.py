@@ -24,7 +24,7 @@ import hashlib
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
@@ -116,7 +116,7 @@ def send(
     `max_bytes`. Raises `DeadlineExceeded`, `BodyTooLarge`, `EgressRefused` or the
     `requests.RequestException` of a failed connection. `named_timeout_s`: the timeout_s an
     overrun message names, when `timeout_s` is what is left of a longer one."""
-    label = label or f"{prepared.method} {redact_url(prepared.url or '')}"
+    label = label or f"{prepared.method} {short_url(prepared.url or '')}"
     with Deadline(timeout_s) as deadline:
         read = 0
         try:
@@ -134,6 +134,15 @@ def send(
             response.close()
             raise _overrun(label, named_timeout_s or timeout_s, read)
     return response
+
+
+def short_url(url: str) -> str:
+    """`url` without its query and any user info: what a message needs to name a request
+    (a presigned query is long, and redacted anyway)."""
+    parts = urlsplit(url)
+    host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname or ""
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}{parts.path}"
 
 
 def _overrun(label: str, timeout_s: float, read: int) -> DeadlineExceeded:
