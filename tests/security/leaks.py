@@ -11,6 +11,10 @@ from pathlib import Path
 from urllib.parse import quote, quote_plus
 
 SIGNATURE = re.compile(rb"(?i)(?:x-amz-signature|signature)(?:=|%3d|%253d)[0-9a-f]{8}")
+# Credentials the test cannot know in advance (OAuth2 access tokens issued during the run).
+CREDENTIAL = re.compile(
+    rb"(?i)(?:bearer\s+[a-z0-9\-._~+/]{16,}|access_token[\"']?\s*[:=]\s*[\"']?[a-z0-9\-._~+/]{16,})"
+)
 
 
 def encodings(secrets: Iterable[str], pairs: Iterable[tuple[str, str]] = ()) -> set[bytes]:
@@ -48,4 +52,6 @@ def leaks(found: dict[str, bytes], forms: set[bytes]) -> list[str]:
                 problems.append(f"{name}: {form.decode()!r} in ...{context!r}")
         for match in SIGNATURE.finditer(data):
             problems.append(f"{name}: presigned signature {match.group(0).decode()!r}")
+        for match in CREDENTIAL.finditer(data):
+            problems.append(f"{name}: credential {match.group(0).decode()!r}")
     return problems

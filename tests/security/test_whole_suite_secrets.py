@@ -128,6 +128,8 @@ def test_no_secret_or_signature_in_any_output(remote_reference, tmp_path):
         "--tb=long",
         "-rA",
         *([] if FULL else ["-k", SUBSET]),
+        # OAuth2 with xdist: each worker fetches tokens the controller never sees
+        *(["-n", "2"] if mode == "oauth2-client-credentials" else []),
     ]
     proc = subprocess.run(cmd, cwd=tmp_path, capture_output=True, timeout=900, env=env)
     stdout = proc.stdout.decode("utf-8", "replace")
