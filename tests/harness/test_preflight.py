@@ -73,11 +73,17 @@ def test_a_target_problem_on_service_exits_3_in_one_line(
 ):
     url = answering(status, body, ctype)
     tf = targets_file(tmp_path, {"remote": {"base_url": url}})
-    proc = cli("run", "--targets-file", tf, "--reports-dir", str(tmp_path / "r"))
+    reports = tmp_path / "r"
+    proc = cli("run", "--targets-file", tf, "--reports-dir", str(reports), "--run-id", "t")
     assert proc.returncode == 3, proc.stderr
     line = one_line(proc.stderr)
     assert "remote" in line and words in line
     assert proc.stdout == ""  # no check ran
+    doc = json.loads((reports / "t/results.json").read_text())  # CI still gets the reason
+    assert [(c["id"], c["outcome"]) for c in doc["checks"]] == [("preflight", "error")]
+    assert line.removeprefix("tams-conformance: ") in doc["checks"][0]["message"]
+    assert junit_counts(reports / "latest/junit.xml") == junit.counts(doc)
+    assert junit.counts(doc) == {"tests": 1, "failures": 0, "errors": 1, "skipped": 0}
 
 
 def test_an_unsupported_api_version_exits_2_naming_the_supported_ones(tmp_path, answering):
@@ -187,3 +193,24 @@ def junit_counts(path: Path) -> dict[str, int]:
     }
     assert {k: int(suite.get(k, "-1")) for k in counted} == counted, "attributes != elements"
     return counted
+
+
+def test_no_schemas_runs_without_a_spec_and_every_output_says_so(tmp_path):
+    """Offline, a remote target is checked with --no-schemas on purpose: results.json, the
+    terminal summary and the last line say "schema validation: off"."""
+    from tams_reference import ReferenceServer, ServerConfig
+
+    reports = tmp_path / "r"
+    with ReferenceServer(ServerConfig(), host="127.0.0.1", port=0) as server:
+        tf = targets_file(tmp_path, {"remote": {"base_url": server.base_url}})
+        args = ("run", "--targets-file", tf, "--reports-dir", str(reports), "--run-id", "off")
+        refused = cli(*args, "--", "-k", "service", env=offline(tmp_path))
+        proc = cli(*args, "--no-schemas", "--", "-k", "service", env=offline(tmp_path))
+    assert refused.returncode == 2 and "--no-schemas" in one_line(refused.stderr)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr
+    doc = json.loads((reports / "off/results.json").read_text())
+    assert doc["schema_validation"] == "off"
+    assert "schema validation: off (--no-schemas)" in proc.stdout
+    assert proc.stdout.strip().splitlines()[-1].endswith("; schema validation: off (exit 0)")
+    skipped = [c for c in doc["checks"] if c["outcome"] == "skipped"]
+    assert skipped and all("--no-schemas" in c["message"] for c in skipped)
