@@ -99,9 +99,32 @@ def _read_service(target: Target) -> dict[str, Any]:
     base = (target.base_url or "").rstrip("/")
     url = base + "/service"
     where = f"target '{target.name}' at {redact_url(base)}"
+    from tams_conformance.transport import (
+        DEFAULT_BODY_MIB,
+        BodyTooLarge,
+        DeadlineExceeded,
+        MiB,
+        install,
+        send,
+    )
+
     session = build_session(target.auth, target.verify_tls, target.timeout_s)
+    install(session, None)
     try:
-        response = session.get(url, timeout=min(SERVICE_TIMEOUT_S, target.timeout_s))
+        # bounded as a whole: a server trickling bytes cannot hold pre-flight past timeout_s
+        response = send(
+            session,
+            session.prepare_request(requests.Request("GET", url)),
+            timeout_s=min(SERVICE_TIMEOUT_S, target.timeout_s),
+            max_bytes=DEFAULT_BODY_MIB * MiB,
+        )
+    except DeadlineExceeded as exc:
+        raise _TargetProblem(f"{where}: {exc}") from None
+    except BodyTooLarge:
+        raise _TargetProblem(
+            f"{where}: GET /service answered a body over {DEFAULT_BODY_MIB} MiB; is base_url "
+            "the root of the TAMS API?"
+        ) from None
     except AuthError as exc:
         raise _TargetProblem(f"{where}: credentials refused: {exc}") from None
     except requests.exceptions.SSLError:
