@@ -108,7 +108,7 @@ def _read_service(target: Target) -> dict[str, Any]:
         send,
     )
 
-    session = build_session(target.auth, target.verify_tls, target.timeout_s)
+    session = build_session(target.auth, target.verify_tls, target.timeout_s, base)
     install(session, None)
     try:
         # bounded as a whole: a server trickling bytes cannot hold pre-flight past timeout_s

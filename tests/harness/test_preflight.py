@@ -214,3 +214,33 @@ def test_no_schemas_runs_without_a_spec_and_every_output_says_so(tmp_path):
     assert proc.stdout.strip().splitlines()[-1].endswith("; schema validation: off (exit 0)")
     skipped = [c for c in doc["checks"] if c["outcome"] == "skipped"]
     assert skipped and all("--no-schemas" in c["message"] for c in skipped)
+
+
+def test_pre_flight_reads_service_with_the_targets_credentials(tmp_path):
+    """A bearer target answered 200 only with its token passes; without it, 401 fails."""
+    from tams_conformance.config import load_targets
+    from tams_conformance.preflight import check_target
+
+    class Guarded(_Answer):
+        def do_GET(self) -> None:  # noqa: N802
+            ok = self.headers.get("Authorization") == "Bearer s3cr3t-token"
+            type(self).status = 200 if ok else 401
+            super().do_GET()
+
+    Guarded.body = b'{"type": "urn:x-tams:service.example", "api_version": "8.0"}'
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Guarded)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}"
+        auth = {"type": "bearer", "token": "${TOKEN}"}
+        tf = targets_file(tmp_path, {"remote": {"base_url": url, "auth": auth}})
+        [target] = load_targets([], tf, {"TOKEN": "s3cr3t-token"})
+        verdict = check_target(target, None)
+        assert verdict.ok and verdict.api_version == "8.0", verdict.problem
+        [wrong] = load_targets([], tf, {"TOKEN": "other"})
+        refused = check_target(wrong, None)
+        assert refused.exit_code == 3 and "credentials refused" in (refused.problem or "")
+        assert "other" not in (refused.problem or "")
+    finally:
+        server.shutdown()
+        server.server_close()
