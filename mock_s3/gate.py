@@ -49,6 +49,12 @@ class Namespace(Protocol):
     def scoped(self, name: str) -> AbstractContextManager[None]: ...
 
 
+class Spill(Protocol):
+    """The disk-spill threshold of ``spill`` (objects over it are stored in temporary files)."""
+
+    def scoped(self, size: int | None) -> AbstractContextManager[None]: ...
+
+
 def classify(req: Incoming) -> str:
     """Which authentication the request uses (AWS allows only one per request)."""
     kinds = []
@@ -85,6 +91,8 @@ class Gate:
         log: RequestLog,
         account_id: str,
         namespace: Namespace | None = None,
+        spill: Spill | None = None,
+        spill_bytes: int | None = None,
     ) -> None:
         self.app = app
         self.settings = settings
@@ -92,12 +100,15 @@ class Gate:
         self.log = log
         self.account_id = account_id
         self.namespace = namespace
+        self.spill = spill
+        self.spill_bytes = spill_bytes
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         req = Incoming.from_environ(environ)
         auth = "anonymous"
         scope = nullcontext() if self.namespace is None else self.namespace.scoped(self.account_id)
-        with scope:
+        spill = nullcontext() if self.spill is None else self.spill.scoped(self.spill_bytes)
+        with scope, spill:
             try:
                 auth = classify(req)
                 self._judge(auth, req, environ)
