@@ -5,6 +5,7 @@ Each store is started lazily once per session (per xdist worker) and stopped at 
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
 import subprocess
@@ -12,6 +13,8 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import boto3
@@ -162,3 +165,21 @@ def serve_cli() -> Iterator[Callable[..., CliServer]]:
     for server in servers:
         if server.proc.poll() is None:
             server.stop()
+
+
+def _helper(name: str) -> ModuleType:
+    """A helper module beside this file (tests run with --import-mode=importlib: no sys.path)."""
+    spec = importlib.util.spec_from_file_location(
+        f"mock_s3_tests_{name}", Path(__file__).with_name(f"{name}.py")
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def aws_chunked() -> ModuleType:
+    """The tests' own aws-chunked encoder (awschunked.py)."""
+    return _helper("awschunked")
