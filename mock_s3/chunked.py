@@ -101,7 +101,7 @@ def verify(
         if signed:
             provided = _chunk_signature(extension)
             expected = seed.sign("PAYLOAD", previous, hashlib.sha256(data).hexdigest())  # type: ignore[union-attr]
-            if not hmac.compare_digest(expected, provided):
+            if not hmac.compare_digest(expected.encode(), provided):
                 raise _mismatch(f"chunk signature mismatch at decoded byte {total}")
             previous = expected
         for checksum in data_hash.values():
@@ -122,7 +122,8 @@ def verify(
             canonical = "".join(f"{name}:{value}\n" for name, value in trailers)
             digest = hashlib.sha256(canonical.encode()).hexdigest()
             expected = seed.sign("TRAILER", previous, digest)  # type: ignore[union-attr]
-            if signature is None or not hmac.compare_digest(expected, signature):
+            sent = (signature or "").encode("utf-8", "replace")
+            if signature is None or not hmac.compare_digest(expected.encode(), sent):
                 raise _mismatch("trailer signature mismatch")
     if str(total) != decoded_length.strip():
         raise _incomplete(
@@ -146,11 +147,11 @@ def _size(text: bytes) -> int:
         raise _incomplete("a chunk size is not a hexadecimal number") from None
 
 
-def _chunk_signature(extension: bytes) -> str:
+def _chunk_signature(extension: bytes) -> bytes:
     name, _, value = extension.partition(b"=")
     if name != b"chunk-signature" or not value:
         raise _mismatch("a chunk carries no chunk-signature")
-    return value.decode("ascii", "replace")
+    return value
 
 
 def _trailers(body: bytes, pos: int) -> tuple[list[tuple[str, str]], str | None, int]:

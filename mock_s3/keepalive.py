@@ -18,6 +18,8 @@ from moto.moto_server.werkzeug_app import MotoRequestHandler
 from werkzeug.exceptions import ClientDisconnected
 from werkzeug.wsgi import LimitedStream
 
+from .incoming import RAW_HEADERS_KEY
+
 # An idle keep-alive connection holds a server thread; close it after this long.
 IDLE_TIMEOUT_S = 30
 # A refused upload's unread body is read and dropped up to this size to keep the connection;
@@ -60,6 +62,13 @@ class KeepAliveRequestHandler(MotoRequestHandler):
         # http.server's messages quote the request line (signatures included) and report idle
         # keep-alive connections timing out, which is normal here.
         pass
+
+    def make_environ(self) -> dict[str, Any]:
+        environ = super().make_environ()
+        # The header lines as received: WSGI keeps one Content-Type or Content-Length of several
+        # (and folds others), while a signature covers every value, as AWS canonicalises them.
+        environ[RAW_HEADERS_KEY] = list(self.headers.items())
+        return environ
 
     def run_wsgi(self) -> None:
         if self.headers.get("Expect", "").lower().strip(" \t") == "100-continue":

@@ -31,6 +31,7 @@ from .profiles import StoreSettings
 
 QUERY_PARAMS = ("AWSAccessKeyId", "Signature", "Expires")
 _STANDARD = ("content-md5", "content-type")
+_PLACEHOLDER_HOST = "mock-s3.invalid"
 MAX_SKEW_S = 900  # as SigV4: 15 minutes either way
 
 
@@ -129,7 +130,9 @@ def _covered_headers(req: Incoming, *, hoisted: bool) -> HTTPHeaders:
 
 
 def _compare(req: Incoming, signer: HmacV1Auth, headers: HTTPHeaders, provided: str) -> None:
-    target = f"http://{req.host}{req.canonical_path()}"
+    # Path-style only: the host is not part of SigV2's string to sign, and a hostile Host header
+    # must not break the URL parser (that was an InternalError).
+    target = f"http://{_PLACEHOLDER_HOST}{req.canonical_path()}"
     if req.raw_query:
         target += "?" + req.raw_query
     string_to_sign = signer.canonical_string(req.method, urlsplit(target), headers)

@@ -263,7 +263,9 @@ def _signed_headers(req: Incoming, names: list[str]) -> HTTPHeaders:
 
 
 def _aws_request(req: Incoming, params: list[tuple[str, str]], signed: HTTPHeaders) -> AWSRequest:
-    request = AWSRequest(method=req.method, url=f"http://{req.host}{req.canonical_path()}")
+    # The Host header is signed like any other (headers_to_sign is overridden); the URL's host is
+    # unused, and a hostile Host header must not break the URL parser (that was an InternalError).
+    request = AWSRequest(method=req.method, url=f"http://mock-s3.invalid{req.canonical_path()}")
     request.params = params
     for name, value in signed.items():
         request.headers[name] = value

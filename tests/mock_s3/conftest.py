@@ -183,3 +183,23 @@ def _helper(name: str) -> ModuleType:
 def aws_chunked() -> ModuleType:
     """The tests' own aws-chunked encoder (awschunked.py)."""
     return _helper("awschunked")
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The number of cases the gate fuzz tests generated (their ``fuzz_cases`` properties).
+
+    The count is recorded at teardown, so it is on the teardown reports (any stats category).
+    """
+    per_test: dict[str, dict[str, int]] = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            for name, value in getattr(report, "user_properties", None) or []:
+                if name == "fuzz_cases" and isinstance(value, dict):
+                    per_test[report.nodeid] = value
+    if per_test:
+        faithful = sum(int(v.get("faithful", 0)) for v in per_test.values())
+        tampered = sum(int(v.get("tampered", 0)) for v in per_test.values())
+        terminalreporter.write_line(
+            f"mock_s3 gate fuzz: {faithful + tampered} generated cases in {len(per_test)} "
+            f"tests ({faithful} faithful, {tampered} tampered)"
+        )

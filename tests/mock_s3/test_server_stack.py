@@ -169,3 +169,39 @@ def test_idle_connections_do_not_print(s3: MockS3, capfd) -> None:
         sock.sendall(b"GARBAGE /media?X-Amz-Signature=abc HTTP/1.1\r\n\r\n")
         sock.recv(4096)
     assert "X-Amz-Signature" not in capfd.readouterr().err
+
+
+def _raw(s3: MockS3, lines: list[str], body: bytes = b"") -> bytes:
+    with socket.create_connection(("127.0.0.1", int(s3.endpoint.rsplit(":", 1)[1]))) as sock:
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + body)
+        answer = b""
+        while chunk := sock.recv(65536):  # "Connection: close": read to the end
+            answer += chunk
+        return answer
+
+
+def test_a_repeated_signed_content_type_is_refused(s3: MockS3) -> None:
+    """WSGI keeps one Content-Type of two; the signature covers both (found by the fuzz tests)."""
+    url = s3.presigner().generate_presigned_url(
+        "put_object", Params={"Bucket": "media", "Key": "dup.ts", "ContentType": "video/mp2t"}
+    )
+    host = s3.endpoint.split("//")[1]
+    head = [
+        f"PUT {_target(url)} HTTP/1.1",
+        f"Host: {host}",
+        "Content-Length: 1",
+        "Connection: close",
+    ]
+    faithful = _raw(s3, [*head, "Content-Type: video/mp2t"], b"x")
+    assert faithful.startswith(b"HTTP/1.1 200")
+    twice = _raw(s3, [*head, "Content-Type: video/mp2t", "Content-Type: video/mp2t"], b"x")
+    assert twice.startswith(b"HTTP/1.1 403") and b"SignatureDoesNotMatch" in twice
+
+
+@pytest.mark.parametrize("host", ["[", "a b", "[::1"])
+def test_a_malformed_host_header_is_refused_not_an_internal_error(s3: MockS3, host: str) -> None:
+    url = s3.presigner().generate_presigned_url(
+        "get_object", Params={"Bucket": "media", "Key": "k"}
+    )
+    answer = _raw(s3, [f"GET {_target(url)} HTTP/1.1", f"Host: {host}", "Connection: close"])
+    assert answer.startswith(b"HTTP/1.1 403") and b"SignatureDoesNotMatch" in answer
