@@ -140,6 +140,7 @@ class _Response:
         self.headers: list[tuple[str, str]] = []
         self.sent = False
         self.chunked = False
+        self.pending = b""
 
     def start(self, status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
         if exc_info and self.sent:
@@ -172,7 +173,10 @@ class _Response:
             handler.close_connection = True
         if handler.close_connection:
             handler.send_header("Connection", "close")
-        handler.end_headers()
+        # Held back to go out with the first body bytes: one send, one packet, for the small
+        # responses S3 mostly gives (http.server's end_headers() would send the head alone).
+        self.pending = b"".join(handler._headers_buffer) + b"\r\n"  # type: ignore[attr-defined]
+        handler._headers_buffer = []  # type: ignore[attr-defined]
         self.sent = True
 
     def write(self, data: bytes) -> None:
@@ -180,17 +184,18 @@ class _Response:
             self._send_head()
         if not data or self.head:
             return
-        wfile = self.handler.wfile
         if self.chunked:
-            wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
-        else:
-            wfile.write(data)
+            data = f"{len(data):x}\r\n".encode() + data + b"\r\n"
+        self.handler.wfile.write(self.pending + data)
+        self.pending = b""
 
     def finish(self) -> None:
         if not self.sent:
             self._send_head()
-        if self.chunked:
-            self.handler.wfile.write(b"0\r\n\r\n")
+        tail = b"0\r\n\r\n" if self.chunked else b""
+        if self.pending or tail:
+            self.handler.wfile.write(self.pending + tail)
+            self.pending = b""
         self.handler.wfile.flush()
 
     def fail(self) -> None:
