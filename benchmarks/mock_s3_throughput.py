@@ -3,9 +3,11 @@
 Both stores run as their own subprocess on a loopback port, started the way a user starts them
 (``python -m mock_s3 serve --profile strict`` and moto's own ``moto_server``), so each has its
 own interpreter and the client in this process competes with neither. URLs are presigned before
-timing; one sequential client (a ``requests.Session``, as the kit uses) does PUT then GET of each
-object; rounds alternate between the two stores (A B A B ...) and each pair of rounds gives one
-ratio, so the machine's drift spreads over both. Prints pairs/s per store and the ratio
+timing; one sequential client (``http.client``, the lightest, or ``--client requests``, what the
+kit uses) does PUT then GET of each object; rounds alternate between the two stores (A B A B ...)
+and each pair of rounds gives one ratio, so the machine's drift spreads over both. Besides wall
+time, each store's own CPU time per pair is read from /proc: on a shared, loaded machine that is
+the steadier figure. Prints pairs/s per store and the ratio
 plain/mock (how many times faster mock_s3 is) as min/median/max over the pairs of rounds. Also
 prints the gate's own verification cost per request, measured in-process without HTTP.
 
@@ -19,6 +21,7 @@ without ``--spill-to-disk``.
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
 import socket
 import statistics
@@ -30,6 +33,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import boto3
 import requests
@@ -118,8 +122,15 @@ def url_pairs(client: Any, count: int) -> list[tuple[str, str]]:
     return pairs
 
 
-def timed_round(pairs: list[tuple[str, str]], body: bytes) -> float:
-    """Seconds for PUT then GET of every pair, sequentially, one client session."""
+def timed_round(pairs: list[tuple[str, str]], body: bytes, client: str = "http.client") -> float:
+    """Seconds for PUT then GET of every pair, sequentially, one client connection.
+
+    ``http.client`` (default) is the lightest client, so the figure is mostly the servers';
+    ``requests`` is what the kit itself uses. Either reuses its connection when the server
+    keeps it open and reconnects when it does not.
+    """
+    if client == "http.client":
+        return _timed_round_http_client(pairs, body)
     with requests.Session() as session:
         start = time.perf_counter()
         for put, get in pairs:
@@ -127,6 +138,24 @@ def timed_round(pairs: list[tuple[str, str]], body: bytes) -> float:
             got = session.get(get, timeout=60)
             assert got.status_code == 200 and len(got.content) == len(body)
         return time.perf_counter() - start
+
+
+def _timed_round_http_client(pairs: list[tuple[str, str]], body: bytes) -> float:
+    netloc = urlsplit(pairs[0][0]).netloc
+    conn = http.client.HTTPConnection(netloc, timeout=60)
+    try:
+        start = time.perf_counter()
+        for put, get in pairs:
+            conn.request("PUT", put[put.index("/", 8) :], body=body)
+            response = conn.getresponse()
+            response.read()
+            assert response.status == 200
+            conn.request("GET", get[get.index("/", 8) :])
+            response = conn.getresponse()
+            assert response.status == 200 and len(response.read()) == len(body)
+        return time.perf_counter() - start
+    finally:
+        conn.close()
 
 
 def verification_cost_us(signature_version: str, iterations: int) -> float:
@@ -186,13 +215,13 @@ def throughput(args: argparse.Namespace) -> None:
             for name in order:
                 pairs = url_pairs(clients[name], args.pairs)
                 cpu_before = _cpu_s(pids[name])
-                seconds[name].append(timed_round(pairs, body))
+                seconds[name].append(timed_round(pairs, body, args.client))
                 cpu[name].append(_cpu_s(pids[name]) - cpu_before)
     ratios = [p / m for m, p in zip(seconds[mock], seconds[moto], strict=True)]
     cpu_ratios = [p / max(m, 1e-9) for m, p in zip(cpu[mock], cpu[moto], strict=True)]
     print(f"presigned PUT+GET of {args.size_kib:g} KiB objects, {args.pairs} pairs per round, "
-          f"{args.rounds} interleaved rounds per store, one sequential client, both stores "
-          "in their own subprocess")  # fmt: skip
+          f"{args.rounds} interleaved rounds per store, one sequential {args.client} client, "
+          "both stores in their own subprocess")  # fmt: skip
     for name, values in seconds.items():
         rates = [args.pairs / s for s in values]
         per_pair_ms = [c / args.pairs * 1000 for c in cpu[name]]
@@ -236,6 +265,7 @@ def main() -> None:
     parser.add_argument("--pairs", type=int, default=200, help="PUT+GET pairs per round")
     parser.add_argument("--rounds", type=int, default=7, help="rounds per store")
     parser.add_argument("--iterations", type=int, default=5000, help="for the verification cost")
+    parser.add_argument("--client", choices=["http.client", "requests"], default="http.client")
     parser.add_argument("--memory", action="store_true", help="measure memory per stored MiB")
     parser.add_argument("--store-mib", type=float, default=64.0)
     parser.add_argument("--object-kib", type=float, default=1024.0)
