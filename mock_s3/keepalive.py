@@ -11,6 +11,7 @@ the next request on the connection is read intact.
 from __future__ import annotations
 
 import contextlib
+import logging
 import socket
 from typing import Any
 
@@ -26,6 +27,7 @@ IDLE_TIMEOUT_S = 30
 # past it (a refused large upload) the connection is closed instead, as S3 does.
 DRAIN_LIMIT = 1024 * 1024
 _DROPPED = (ConnectionError, socket.timeout, BrokenPipeError)
+_log = logging.getLogger("mock_s3")
 
 
 class KeepAliveRequestHandler(MotoRequestHandler):
@@ -102,11 +104,13 @@ class KeepAliveRequestHandler(MotoRequestHandler):
         except _DROPPED:
             self.close_connection = True
         except Exception:
-            # The gate answers every failure itself; this is a failure while writing.
+            # The gate answers every failure itself; this is a failure while writing. Logged to
+            # the library's logger (silent unless listened to), never printed: http.server's
+            # own report would go to stderr.
+            _log.exception("mock_s3 server error while answering %s", environ["REQUEST_METHOD"])
             self.close_connection = True
             if not response.sent:
                 response.fail()
-            raise
 
 
 def _unread(body: LimitedStream) -> int:
