@@ -1,8 +1,11 @@
 # Two commands set everything up on a fresh clone (Python 3.11+ and make):
 #   make conformance   creates .venv, installs the kit, runs the suite against the embedded
 #                      reference target and writes reports/latest/
-#   make test          the project's own tests: ruff, unit tests, meta-tests, and the whole suite
-#                      against the embedded reference, serially and with -n 2
+#   make test          the project's own tests: ruff, unit tests, meta-tests (with the wheel test
+#                      of tests/packaging), and the whole suite against the embedded reference,
+#                      serially and with -n 2
+#   make package       only the packaging tests: builds the wheel, installs it into a fresh venv
+#                      beside PyPI's fixtures and runs the suite from an empty directory
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -16,7 +19,7 @@ ifneq ($(strip $(TAMS_SPEC_DIR)),)
 export TAMS_SPEC_DIR
 endif
 
-.PHONY: conformance test lint unit meta suite bench clean venv
+.PHONY: conformance test lint unit meta package suite bench clean venv
 
 venv: $(STAMP)
 
@@ -42,6 +45,9 @@ unit: $(STAMP)
 meta: $(STAMP)
 	$(BIN)/python -m pytest tests -m slow -n 2 -q
 
+package: $(STAMP)
+	$(BIN)/python -m pytest tests/packaging -q
+
 suite: $(STAMP)
 	$(BIN)/tams-conformance run --target reference --target reference-async --reports-dir reports/self-test
 	$(BIN)/tams-conformance run --target reference --target reference-async --reports-dir reports/self-test -- -n 2
@@ -50,4 +56,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/mock_s3_throughput.py
 
 clean:
-	rm -rf $(VENV) reports/*/ .pytest_cache .ruff_cache
+	rm -rf $(VENV) reports/*/ reports/.pytest_cache .pytest_cache .ruff_cache

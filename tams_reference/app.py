@@ -16,6 +16,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from tams_reference.auth import TOKEN_PATH, Authenticator
 from tams_reference.errors import TamsError
 from tams_reference.handlers import deletes, flows, segments, service, sources
 from tams_reference.handlers.context import Api
@@ -109,12 +110,23 @@ class TamsApp:
             self.handlers[path] = handler
             werkzeug_rules.append(Rule(path, methods=methods, endpoint=path))
         self.url_map = Map(werkzeug_rules, strict_slashes=False, merge_slashes=False)
+        settings = api.config.auth
+        self.auth = Authenticator(settings) if settings.enabled else None
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         request = Request(environ)
         return self.respond(request)(environ, start_response)
 
     def respond(self, request: Request) -> Response:
+        if self.auth is not None:  # optional authentication (tams_reference/auth.py)
+            if (
+                self.auth.settings.mode == "oauth2-client-credentials"
+                and request.path == TOKEN_PATH
+            ):
+                return self.auth.token_endpoint(request)
+            refused = self.auth.refuse(request)
+            if refused is not None:
+                return refused
         adapter = self.url_map.bind_to_environ(request.environ)
         try:
             endpoint, values = adapter.match()

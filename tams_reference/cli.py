@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
+import os
 import signal
 import sys
 import textwrap
 import threading
 from typing import NoReturn
 
+from tams_reference.auth import AUTH_MODES, AuthSettings
 from tams_reference.config import DELETE_MODES, S3Settings, ServerConfig
 from tams_reference.faults import FAULTS, check_faults
 from tams_reference.server import ReferenceServer
@@ -69,7 +71,38 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--s3-enforce-region", action="store_true")
     parser.add_argument("--db", default=":memory:", help="SQLite file (default: in memory)")
     parser.add_argument("--spec-dir", help="TAMS spec folder (default: $TAMS_SPEC_DIR)")
+    auth = parser.add_argument_group(
+        "authentication (off by default; secrets may also come from $TAMS_REFERENCE_AUTH_TOKEN, "
+        "$TAMS_REFERENCE_AUTH_PASSWORD, $TAMS_REFERENCE_AUTH_CLIENT_SECRET)"
+    )
+    auth.add_argument("--auth", choices=AUTH_MODES, default="none")
+    auth.add_argument("--auth-token", help="bearer: the token clients must send")
+    auth.add_argument("--auth-username", help="basic: the user name")
+    auth.add_argument("--auth-password", help="basic: the password")
+    auth.add_argument("--auth-client-id", help="oauth2-client-credentials: the client id")
+    auth.add_argument("--auth-client-secret", help="oauth2-client-credentials: its secret")
+    auth.add_argument(
+        "--auth-token-lifetime",
+        type=float,
+        default=300,
+        metavar="S",
+        help="oauth2-client-credentials: seconds an access token from /oauth2/token is valid",
+    )
     return parser
+
+
+def _auth(args: argparse.Namespace) -> AuthSettings:
+    """The auth settings of the command line, secrets from the environment when not given."""
+    env = os.environ.get
+    return AuthSettings(
+        mode=args.auth,
+        token=args.auth_token or env("TAMS_REFERENCE_AUTH_TOKEN"),
+        username=args.auth_username,
+        password=args.auth_password or env("TAMS_REFERENCE_AUTH_PASSWORD"),
+        client_id=args.auth_client_id,
+        client_secret=args.auth_client_secret or env("TAMS_REFERENCE_AUTH_CLIENT_SECRET"),
+        token_lifetime_s=args.auth_token_lifetime,
+    )
 
 
 def _config(args: argparse.Namespace) -> ServerConfig:
@@ -97,6 +130,7 @@ def _config(args: argparse.Namespace) -> ServerConfig:
             variants=variants,
             spec_dir=args.spec_dir,
             db_path=args.db,
+            auth=_auth(args),
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None

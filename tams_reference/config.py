@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from mediatimestamp import Timestamp
 
+from tams_reference.auth import AuthSettings
 from tams_reference.faults import check_faults
 from tams_reference.variants import check_variants
 
@@ -18,7 +19,7 @@ class S3Settings:
 
     endpoint: str
     access_key: str
-    secret_key: str
+    secret_key: str = field(repr=False)
     bucket: str = "media"
     region: str = "us-east-1"
 
@@ -46,6 +47,7 @@ class ServerConfig:
     default_page_limit: int = 100
     max_page_limit: int = 1000
     db_path: str = ":memory:"
+    auth: AuthSettings = field(default_factory=AuthSettings)  # off unless a mode is set
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "faults", check_faults(self.faults))

@@ -151,3 +151,78 @@ def test_redact_headers_redacts_other_values_as_text_and_accepts_pairs():
 )
 def test_overlapping_forms_give_one_mask_at_the_right_place(text, expected):
     assert redact_text(text) == expected
+
+
+# The process-wide registry, Secret, truncated reprs, reports on disk --------------------------
+def test_registered_secrets_are_masked_without_being_passed():
+    from tams_conformance.redact import register_secrets
+
+    register_secrets("registry-s3cret-value", "ab", None)
+    assert redact_text("x registry-s3cret-value y") == "x *** y"
+    assert redact_text("q=registry-s3cret-value") == "q=***"
+    assert redact_url("https://h/?k=registry-s3cret-value&a=1") == "https://h/?k=***&a=1"
+    assert redact_text("a ab b") == "a ab b", "a too short secret would mask everything"
+
+
+def test_a_secret_cut_by_a_truncating_repr_is_masked():
+    secret = "truncated-s3cret-0123456789"
+    head = f"token='{secret[:12]}...'"
+    tail = f"'...{secret[-10:]}'"
+    assert redact_text(head, [secret]) == "token='***...'"
+    assert redact_text(tail, [secret]) == "'...***'"
+    assert redact_text("nothing... to see...", [secret]) == "nothing... to see..."
+
+
+def test_secret_strings_mask_their_repr_and_keep_their_value():
+    from tams_conformance.redact import Secret
+
+    value = Secret("the-value")
+    assert repr(value) == "'***'" and repr([value]) == "['***']"
+    assert f"Bearer {value}" == "Bearer the-value" and value == "the-value"
+
+
+def test_auth_and_target_reprs_show_no_secret():
+    auth = Auth("oauth2-client-credentials", token_url="https://l/t", client_id="c",
+                client_secret="repr-client-s3cret")  # fmt: skip
+    basic = Auth("basic", username="u", password="repr-pa55word")
+    for text in (repr(auth), str(auth), repr(basic), repr(basic.password)):
+        assert "s3cret" not in text and "pa55" not in text
+    assert "client_id='c'" in repr(auth) and "username='u'" in repr(basic)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("{'access_token': 'tok-1', 'x': 1}", "{'access_token': '***', 'x': 1}"),
+        ("{'Authorization': 'Basic dTpw', 'A': '*/*'}", "{'Authorization': '***', 'A': '*/*'}"),
+    ],
+    ids=["token-payload", "headers-dict"],
+)  # fmt: skip
+def test_python_reprs_of_sensitive_fields_are_masked(text, expected):
+    assert redact_text(text) == expected
+
+
+def test_html_escaped_secret_is_masked():
+    assert redact_text("x a&amp;b&lt;c-secret y", ["a&b<c-secret"]) == "x *** y"
+
+
+def test_redact_tree_rewrites_only_files_holding_secrets(tmp_path):
+    from tams_conformance.redact import redact_tree
+
+    (tmp_path / "sub").mkdir()
+    leaky = tmp_path / "sub" / "a-result.json"
+    leaky.write_text('{"message": "GET x?X-Amz-Signature=' + "ab" * 32 + '"}')
+    clean = tmp_path / "clean.txt"
+    clean.write_bytes(b"nothing \xff here")
+    before = clean.stat().st_mtime_ns
+    assert redact_tree(tmp_path) == 1
+    assert leaky.read_text() == '{"message": "GET x?X-Amz-Signature=***"}'
+    assert clean.read_bytes() == b"nothing \xff here" and clean.stat().st_mtime_ns == before
+    assert sorted(p.name for p in tmp_path.rglob("*")) == ["a-result.json", "clean.txt", "sub"]
+
+
+def test_redact_object_rewrites_nested_report_data():
+    from tams_conformance.redact import redact_object
+
+    data = {"k": ["Signature=abc", ("x", "Bearer tok.en")], "n": 3}
+    assert redact_object(data) == {"k": ["Signature=***", ("x", "Bearer ***")], "n": 3}
