@@ -57,6 +57,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--quiet", action="store_true", help="do not print the request log on stderr"
     )
+    serve.add_argument(
+        "--spill-to-disk",
+        metavar="SIZE",
+        nargs="?",
+        const="256KiB",
+        default=None,
+        help="keep objects larger than SIZE (default 256KiB) in temporary files, not memory",
+    )
     return parser
 
 
@@ -72,6 +80,14 @@ def serve(args: argparse.Namespace) -> int:
         return _fail(f"--port {args.port} is out of range 0..65535")
     if not args.allow_remote and not is_loopback(args.host):
         return _fail(f"--host {args.host} is not loopback; add --allow-remote to expose the store")
+    spill = None
+    if args.spill_to_disk is not None:
+        from .spill import parse_size
+
+        try:
+            spill = parse_size(args.spill_to_disk)
+        except ValueError as err:
+            return _fail(f"--spill-to-disk: {err}")
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())
@@ -87,6 +103,7 @@ def serve(args: argparse.Namespace) -> int:
             host=args.host,
             port=args.port,
             allow_remote=args.allow_remote,
+            spill_to_disk=spill,
         )
         if not args.quiet:
             s3.requests.subscribe(lambda record: print(record.line(), file=sys.stderr, flush=True))

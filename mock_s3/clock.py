@@ -9,7 +9,8 @@ import time
 class Clock:
     """Wall-clock time shifted by an adjustable offset (thread-safe).
 
-    Only the gate reads it (presigned-URL expiry); objects' Last-Modified stays moto's real time.
+    Only the gate reads it (presigned-URL expiry, and the 15-minute skew allowed to header-signed
+    requests); objects' Last-Modified stays moto's real time.
     """
 
     def __init__(self) -> None:

@@ -95,6 +95,21 @@ def expired(details: dict[str, str]) -> S3Error:
     )
 
 
+def request_time_too_skewed(request_time: str, server_time: str, max_skew_s: int) -> S3Error:
+    return S3Error(
+        403,
+        "RequestTimeTooSkewed",
+        "The difference between the request time and the current time is too large.",
+        reason=f"request time {request_time} is more than {max_skew_s // 60} minutes off the "
+        f"store's clock ({server_time})",
+        details={
+            "RequestTime": request_time,
+            "ServerTime": server_time,
+            "MaxAllowedSkewMilliseconds": str(max_skew_s * 1000),
+        },
+    )
+
+
 def internal_error(reason: str) -> S3Error:
     """What S3 answers when it fails; ``reason`` (for the request log only) says what broke."""
     return S3Error(

@@ -23,6 +23,8 @@ from contextlib import AbstractContextManager, nullcontext
 from http import HTTPStatus
 from typing import Any, Protocol
 
+from .chunked import STREAMING
+from .chunked import verify as verify_chunked
 from .clock import Clock
 from .errors import S3Error, access_denied, internal_error, new_request_id
 from .incoming import Incoming
@@ -47,6 +49,12 @@ class Namespace(Protocol):
     """The bucket namespace of ``isolation`` (scopes moto's bucket names per instance)."""
 
     def scoped(self, name: str) -> AbstractContextManager[None]: ...
+
+
+class Spill(Protocol):
+    """The disk-spill threshold of ``spill`` (objects over it are stored in temporary files)."""
+
+    def scoped(self, size: int | None) -> AbstractContextManager[None]: ...
 
 
 def classify(req: Incoming) -> str:
@@ -85,6 +93,8 @@ class Gate:
         log: RequestLog,
         account_id: str,
         namespace: Namespace | None = None,
+        spill: Spill | None = None,
+        spill_bytes: int | None = None,
     ) -> None:
         self.app = app
         self.settings = settings
@@ -92,12 +102,15 @@ class Gate:
         self.log = log
         self.account_id = account_id
         self.namespace = namespace
+        self.spill = spill
+        self.spill_bytes = spill_bytes
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         req = Incoming.from_environ(environ)
         auth = "anonymous"
         scope = nullcontext() if self.namespace is None else self.namespace.scoped(self.account_id)
-        with scope:
+        spill = nullcontext() if self.spill is None else self.spill.scoped(self.spill_bytes)
+        with scope, spill:
             try:
                 auth = classify(req)
                 self._judge(auth, req, environ)
@@ -123,11 +136,19 @@ class Gate:
         elif auth == "sigv2-query":
             verify_sigv2_query(req, self.settings, self.clock.now())
         elif auth == "sigv4-header":
-            declared = verify_sigv4_header(req, self.settings)
-            if _SHA256_HEX.match(declared):
-                _verify_payload(environ, declared)
+            signed = verify_sigv4_header(req, self.settings, self.clock.now())
+            if _SHA256_HEX.match(signed.payload_hash):
+                _verify_payload(environ, signed.payload_hash)
+            elif signed.payload_hash in STREAMING:
+                verify_chunked(
+                    _read_body(environ),
+                    signed.payload_hash,
+                    signed.seed,
+                    req.headers.get("x-amz-decoded-content-length"),
+                    req.headers.get("x-amz-trailer"),
+                )
         elif auth == "sigv2-header":
-            verify_sigv2_header(req, self.settings)
+            verify_sigv2_header(req, self.settings, self.clock.now())
         elif auth == "unsupported-header":
             raise S3Error(400, "InvalidArgument", "Unsupported Authorization Type")
         else:
@@ -238,6 +259,19 @@ class Gate:
 
 def _verify_payload(environ: dict[str, Any], declared: str) -> None:
     """Hash the body against the signed x-amz-content-sha256, as S3 does before storing it."""
+    body = _read_body(environ)
+    computed = hashlib.sha256(body).hexdigest()
+    if not hmac.compare_digest(computed, declared):
+        raise S3Error(
+            400,
+            "XAmzContentSHA256Mismatch",
+            "The provided 'x-amz-content-sha256' header does not match what was computed.",
+            details={"ClientComputedContentSHA256": declared, "S3ComputedContentSHA256": computed},
+        )
+
+
+def _read_body(environ: dict[str, Any]) -> bytes:
+    """The whole request body, put back for moto to read again."""
     stream = environ["wsgi.input"]
     length = environ.get("CONTENT_LENGTH")
     if length:
@@ -247,11 +281,4 @@ def _verify_payload(environ: dict[str, Any], declared: str) -> None:
     else:
         body = b""
     environ["wsgi.input"] = io.BytesIO(body)
-    computed = hashlib.sha256(body).hexdigest()
-    if not hmac.compare_digest(computed, declared):
-        raise S3Error(
-            400,
-            "XAmzContentSHA256Mismatch",
-            "The provided 'x-amz-content-sha256' header does not match what was computed.",
-            details={"ClientComputedContentSHA256": declared, "S3ComputedContentSHA256": computed},
-        )
+    return body

@@ -18,6 +18,8 @@ REDACTED_PARAMS = frozenset(
 # Headers whose values are credentials or signatures.
 _SECRET_HEADERS = ("authorization", "x-amz-security-token")
 _PRESERVED_NAMES_KEY = "moto.preserved_header_names"
+# The server's list of (name, value) header lines as received, when it provides one.
+RAW_HEADERS_KEY = "mock_s3.raw_headers"
 _SEGMENT_SAFE = "-_.~"
 
 
@@ -101,6 +103,14 @@ def _parse_query(raw_query: str) -> list[tuple[str, str]]:
 
 
 def _headers(environ: dict[str, Any]) -> dict[str, str]:
+    raw = environ.get(RAW_HEADERS_KEY)
+    if raw is not None:
+        # Repeated headers joined with commas, values trimmed, as SigV4 canonicalises them.
+        joined: dict[str, str] = {}
+        for name, value in raw:
+            name, value = name.lower(), _as_utf8(value.replace("\r\n", "")).strip()
+            joined[name] = f"{joined[name]},{value}" if name in joined else value
+        return joined
     preserved = environ.get(_PRESERVED_NAMES_KEY) or {}
     headers: dict[str, str] = {}
     for key, value in environ.items():

@@ -38,6 +38,18 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def _spill_bytes(value: int | bool | None) -> int | None:
+    from .spill import DEFAULT_SPILL_BYTES
+
+    if value is None or value is False:
+        return None
+    if value is True:
+        return DEFAULT_SPILL_BYTES
+    if isinstance(value, int) and value >= 1:
+        return value
+    raise MockS3Error(f"spill_to_disk must be True or a size of at least 1 byte, not {value!r}")
+
+
 def _random_token(length: int, alphabet: str) -> str:
     return "".join(secrets.choice(alphabet) for _ in range(length))
 
@@ -48,6 +60,8 @@ class MockS3:
     ``profile``: "strict" (VAST-style, default), "aws" or "lenient" (plain moto).
     Credentials default to a random pair per instance; each instance stores its objects in its
     own moto account with its own bucket namespace (see docs/mock_s3.md for what is shared).
+    ``spill_to_disk``: keep objects larger than this many bytes in temporary files instead of
+    memory (True: over 256 KiB; None/False: moto's default, over 5 MiB - 1 KiB).
     """
 
     def __init__(
@@ -63,6 +77,7 @@ class MockS3:
         port: int = 0,
         allow_remote: bool = False,
         log_limit: int = 10_000,
+        spill_to_disk: int | bool | None = None,
     ) -> None:
         if profile not in PROFILES:
             raise MockS3Error(f"unknown profile {profile!r}; choose one of {', '.join(PROFILES)}")
@@ -74,6 +89,7 @@ class MockS3:
         self._secret_key = secret_key or _random_token(40, string.ascii_letters + string.digits)
         self.region = region
         self.buckets = list(dict.fromkeys(buckets))
+        self.spill_bytes = _spill_bytes(spill_to_disk)
         self.host = host
         self.port = port
         self.settings = StoreSettings(
@@ -118,7 +134,8 @@ class MockS3:
         # By name, not ``from . import isolation``: see the note atop gate.py.
         from .gate import Gate
         from .isolation import install
-        from .wsgi import ServerThread, moto_app
+        from .spill import install as install_spill
+        from .wsgi import ServerThread, s3_app
 
         if "MOTO_ACCOUNT_ID" in os.environ:
             warnings.warn(
@@ -129,7 +146,14 @@ class MockS3:
             )
         namespace = install()
         gate = Gate(
-            moto_app(), self.settings, self.clock, self.requests, self.account_id, namespace
+            s3_app(),
+            self.settings,
+            self.clock,
+            self.requests,
+            self.account_id,
+            namespace,
+            spill=install_spill(),
+            spill_bytes=self.spill_bytes,
         )
         self._server = ServerThread(gate, self.host, self.port)
         try:

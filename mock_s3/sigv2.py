@@ -8,6 +8,7 @@ use gets SignatureDoesNotMatch on every store that checks - the presigned-upload
 from __future__ import annotations
 
 import hmac
+from email.utils import mktime_tz, parsedate_tz
 from urllib.parse import urlsplit
 
 from botocore.auth import HmacV1Auth, HmacV1QueryAuth
@@ -22,6 +23,7 @@ from .errors import (
     expired,
     headers_not_signed,
     invalid_access_key,
+    request_time_too_skewed,
     sigv2_refused,
 )
 from .incoming import Incoming
@@ -29,6 +31,8 @@ from .profiles import StoreSettings
 
 QUERY_PARAMS = ("AWSAccessKeyId", "Signature", "Expires")
 _STANDARD = ("content-md5", "content-type")
+_PLACEHOLDER_HOST = "mock-s3.invalid"
+MAX_SKEW_S = 900  # as SigV4: 15 minutes either way
 
 
 class _ExpiresQueryAuth(HmacV1QueryAuth):
@@ -76,8 +80,8 @@ def verify_query(req: Incoming, settings: StoreSettings, now: float) -> None:
         raise expired({"Expires": iso_utc(expires_epoch), "ServerTime": iso_utc(now)})
 
 
-def verify_header(req: Incoming, settings: StoreSettings) -> None:
-    """Judge an ``Authorization: AWS key:signature`` request."""
+def verify_header(req: Incoming, settings: StoreSettings, now: float | None = None) -> None:
+    """Judge an ``Authorization: AWS key:signature`` request (``now``: the store's clock)."""
     if not settings.allow_sigv2:
         raise sigv2_refused()
     access_key, sep, provided = req.headers.get("authorization", "")[4:].rpartition(":")
@@ -88,6 +92,12 @@ def verify_header(req: Incoming, settings: StoreSettings) -> None:
     date = "" if "x-amz-date" in req.headers else req.headers.get("date", "")
     signer = _DateHeaderAuth(Credentials(access_key.strip(), secret), date)
     _compare(req, signer, _covered_headers(req, hoisted=False), provided)
+    sent = req.headers.get("x-amz-date") or req.headers.get("date")
+    parsed = parsedate_tz(sent) if sent else None
+    if parsed is None:
+        raise access_denied("AWS authentication requires a valid Date or x-amz-date header")
+    if now is not None and abs(now - mktime_tz(parsed)) > MAX_SKEW_S:
+        raise request_time_too_skewed(str(sent), iso_utc(now), MAX_SKEW_S)
 
 
 def _secret_for(access_key: str, settings: StoreSettings) -> str:
@@ -120,7 +130,9 @@ def _covered_headers(req: Incoming, *, hoisted: bool) -> HTTPHeaders:
 
 
 def _compare(req: Incoming, signer: HmacV1Auth, headers: HTTPHeaders, provided: str) -> None:
-    target = f"http://{req.host}{req.canonical_path()}"
+    # Path-style only: the host is not part of SigV2's string to sign, and a hostile Host header
+    # must not break the URL parser (that was an InternalError).
+    target = f"http://{_PLACEHOLDER_HOST}{req.canonical_path()}"
     if req.raw_query:
         target += "?" + req.raw_query
     string_to_sign = signer.canonical_string(req.method, urlsplit(target), headers)

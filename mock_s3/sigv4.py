@@ -18,6 +18,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.compat import HTTPHeaders
 from botocore.credentials import Credentials
 
+from .chunked import SIGNED, SIGNED_TRAILER, Seed, signing_key
 from .clock import iso_utc
 from .errors import (
     SIGNATURE_MISMATCH_MESSAGE,
@@ -27,6 +28,7 @@ from .errors import (
     headers_not_signed,
     invalid_access_key,
     query_params_error,
+    request_time_too_skewed,
 )
 from .incoming import Incoming
 from .profiles import StoreSettings
@@ -43,6 +45,7 @@ QUERY_PARAMS = (
 )
 _AMZ_DATE = re.compile(r"^\d{8}T\d{6}Z$")
 _FUTURE_TOLERANCE = 900  # AWS refuses a request dated more than 15 minutes ahead
+MAX_SKEW_S = 900  # header-signed: 15 minutes either way
 
 
 @dataclass(frozen=True)
@@ -111,8 +114,17 @@ def verify_query(req: Incoming, settings: StoreSettings, now: float) -> None:
         raise access_denied("Request is not yet valid", reason="X-Amz-Date is in the future")
 
 
-def verify_header(req: Incoming, settings: StoreSettings) -> str:
-    """Judge an Authorization-header SigV4 request; return the declared payload hash."""
+@dataclass(frozen=True)
+class HeaderAuth:
+    """A verified header-signed request: its declared payload hash, and for signed aws-chunked
+    bodies what chains the chunk signatures."""
+
+    payload_hash: str
+    seed: Seed | None
+
+
+def verify_header(req: Incoming, settings: StoreSettings, now: float | None = None) -> HeaderAuth:
+    """Judge an Authorization-header SigV4 request (``now``: the store's clock, for skew)."""
     fields = _parse_authorization(req.headers.get("authorization", ""))
     cred = _parse_credential(fields["Credential"], query=False)
     payload_hash = req.headers.get("x-amz-content-sha256")
@@ -133,7 +145,23 @@ def verify_header(req: Incoming, settings: StoreSettings) -> str:
     request.context["timestamp"] = amz_date
     signer = _HeaderSigner(Credentials(cred.access_key, secret), cred.region, signed)
     _compare(signer, request, fields["Signature"], signed_names)
-    return payload_hash
+    if now is not None:
+        check_skew(amz_date, now)
+    seed = None
+    if payload_hash in (SIGNED, SIGNED_TRAILER):
+        seed = Seed(
+            fields["Signature"],
+            amz_date,
+            f"{cred.date}/{cred.region}/{cred.service}/aws4_request",
+            signing_key(secret, cred.date, cred.region, cred.service),
+        )
+    return HeaderAuth(payload_hash, seed)
+
+
+def check_skew(amz_date: str, now: float) -> None:
+    """AWS refuses a header-signed request dated more than 15 minutes off its own clock."""
+    if abs(now - _epoch(amz_date)) > MAX_SKEW_S:
+        raise request_time_too_skewed(amz_date, iso_utc(now), MAX_SKEW_S)
 
 
 def _parse_authorization(value: str) -> dict[str, str]:
@@ -235,7 +263,9 @@ def _signed_headers(req: Incoming, names: list[str]) -> HTTPHeaders:
 
 
 def _aws_request(req: Incoming, params: list[tuple[str, str]], signed: HTTPHeaders) -> AWSRequest:
-    request = AWSRequest(method=req.method, url=f"http://{req.host}{req.canonical_path()}")
+    # The Host header is signed like any other (headers_to_sign is overridden); the URL's host is
+    # unused, and a hostile Host header must not break the URL parser (that was an InternalError).
+    request = AWSRequest(method=req.method, url=f"http://mock-s3.invalid{req.canonical_path()}")
     request.params = params
     for name, value in signed.items():
         request.headers[name] = value

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 import textwrap
+import xml.etree.ElementTree as ET
 
 import pytest
 import yaml
+
+from tams_conformance.report import junit
 
 pytest_plugins = ["pytester"]
 
@@ -26,6 +29,11 @@ CHECKS = textwrap.dedent("""
     @check("demo.should-fail", SHOULD, "a recommendation")
     def test_should_fail(tams):
         assert False, "the recommended thing is missing"
+
+    @check("demo.should-crash", SHOULD, "a recommendation")
+    def test_should_crash(tams):
+        body = tams.get("/service").json()
+        assert body["referenced_by_flows"] == []
 
     @check("demo.ext-cascade", EXT, "vendor extension", profile="cascade")
     def test_ext(tams):
@@ -93,12 +101,13 @@ def outcomes(doc: dict) -> dict[str, str]:
     return {c["id"]: c["outcome"] for c in doc["checks"]}
 
 
-def test_each_level_maps_to_its_outcome(suite):
+def test_each_level_maps_to_its_outcome(suite, pytester):
     result, doc = suite()
     assert outcomes(doc) == {
         "demo.must-pass": "passed",
         "demo.must-fail": "failed",
         "demo.should-fail": "warning",
+        "demo.should-crash": "error",
         "demo.ext-cascade": "skipped",
         "demo.since-99": "skipped",
         "demo.strict-store-only": "skipped",
@@ -109,7 +118,10 @@ def test_each_level_maps_to_its_outcome(suite):
     by_id = {c["id"]: c for c in doc["checks"]}
     assert by_id["demo.ext-cascade"]["message"].startswith("n/a: ")
     assert "99.0" in by_id["demo.since-99"]["message"]
-    assert "a teapot was expected" in by_id["demo.must-fail"]["message"]
+    assert by_id["demo.must-fail"]["message"] == "a teapot was expected"
+    crash = by_id["demo.should-crash"]["message"]
+    assert "unexpected KeyError: 'referenced_by_flows'" in crash
+    assert "/service -> 200" in crash and '"api_version"' in crash  # the body that caused it
     for check in doc["checks"]:
         assert check["level"] and check["spec_ref"] and check["target"] == "demo"
         assert set(check) == {
@@ -124,11 +136,16 @@ def test_each_level_maps_to_its_outcome(suite):
             "message",
         }
     assert result.ret == 1
+    assert doc["schema_validation"] == "on"
+    suite = ET.parse(pytester.path / "reports/demo-run/junit.xml").getroot().find("testsuite")
+    assert {k: int(suite.get(k)) for k in junit.counts(doc)} == junit.counts(doc)
+    assert junit.counts(doc) == {"tests": 10, "failures": 2, "errors": 2, "skipped": 4}
+    assert suite.find("properties/property[@name='tams.summary.warning']").get("value") == "1"
 
 
 def test_strict_turns_should_failures_into_failures(suite):
     _, doc = suite("--tams-strict", "-k", "should")
-    assert outcomes(doc) == {"demo.should-fail": "failed"}
+    assert outcomes(doc) == {"demo.should-fail": "failed", "demo.should-crash": "error"}
 
 
 def test_a_failing_check_shows_its_transcript_in_the_report(suite, pytester):
@@ -137,12 +154,12 @@ def test_a_failing_check_shows_its_transcript_in_the_report(suite, pytester):
     html = (pytester.path / "reports/demo-run/report.html").read_text()
     assert "a teapot was expected" in html
     assert (pytester.path / "reports/latest/results.json").exists()
-    assert (pytester.path / "reports/demo-run/junit.xml").exists() is False  # CLI adds junit
+    assert (pytester.path / "reports/demo-run/junit.xml").exists()
 
 
 def test_summary_table_counts_per_area_and_target(suite):
     result, _ = suite()
-    result.stdout.fnmatch_lines(["*TAMS conformance summary*", "demo*demo*1*1*1*1*3*1*1*"])
+    result.stdout.fnmatch_lines(["*TAMS conformance summary*", "demo*demo*1*1*1*2*3*1*1*"])
 
 
 def test_a_token_from_the_environment_appears_nowhere_in_the_outputs(pytester, monkeypatch):
@@ -213,9 +230,18 @@ CLEANUP_CHECKS = textwrap.dedent("""
 
     @check("demo.leaves-a-flow", MUST, "x")
     def test_leaves_a_flow(tams, factory):
-        body = factory.flow_body("data")  # made outside the factory's memory, as a killed
-        assert tams.put(f"/flows/{body['id']}", body).status_code == 201  # worker would
+        import requests
+
+        # made outside the factory's memory and the transcript, as a killed worker would
+        body = factory.flow_body("data")
+        assert requests.put(tams.url(f"/flows/{body['id']}"), json=body).status_code == 201
         open("left.txt", "w").write(body["id"])
+
+    @check("demo.makes-a-flow-directly", MUST, "x")
+    def test_makes_a_flow_directly(tams, factory):
+        body = factory.flow_body("data")  # not through the factory: its cleanup reads the
+        assert tams.put(f"/flows/{body['id']}", body).status_code == 201  # transcript
+        open("direct.txt", "w").write(body["id"])
 """)
 
 
@@ -249,20 +275,27 @@ def test_cleanup_after_a_failure_warnings_once_and_the_end_of_run_sweep(pytester
 
         assert status("made.txt") == 404, "the failing check's flow was left"
         assert status("left.txt") == 404, "the end-of-run sweep missed a flow of the run"
+        assert status("direct.txt") == 404, "the check's own PUT of a flow was not undone"
         assert status("stuck.txt") == 200  # the patched delete refuses it, sweep included
     doc = json.loads((pytester.path / "reports/c/results.json").read_text())
     assert outcomes(doc) == {
         "demo.fails-after-creating": "failed",
         "demo.cleanup-breaks": "passed",
         "demo.leaves-a-flow": "passed",
+        "demo.makes-a-flow-directly": "passed",
     }
     stuck = (pytester.path / "stuck.txt").read_text()
     left = (pytester.path / "left.txt").read_text()
     warnings = doc["cleanup_warnings"]
-    assert warnings[0] == f"cleanup of {stuck}: RuntimeError: store refused the delete"
-    assert sorted(w for w in warnings[1:] if w.startswith("sweep")) == sorted(
+    # the stuck flow keeps its source: counted with its id, once
+    [kept] = doc["cleanup"]
+    assert (kept["target"], kept["kind"], kept["count"]) == ("remote", "sources", 1)
+    assert warnings[0].startswith("target 'remote': 1 sources made by the run remain")
+    assert kept["ids"][0] in warnings[0]
+    assert warnings[1] == f"cleanup of {stuck}: RuntimeError: store refused the delete"
+    assert sorted(w for w in warnings[2:] if w.startswith("sweep")) == sorted(
         f"sweep: flow {fid} of this run was still on the target at the end" for fid in (stuck, left)
     )
-    assert len(warnings) == 3, warnings  # the stuck flow's second refusal is not repeated
+    assert len(warnings) == 4, warnings  # the stuck flow's second refusal is not repeated
     result.stdout.fnmatch_lines(["*cleanup warnings*", "*store refused the delete*"])
     assert "error" not in result.stdout.lines[-1]

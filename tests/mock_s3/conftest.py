@@ -5,6 +5,7 @@ Each store is started lazily once per session (per xdist worker) and stopped at 
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import signal
 import subprocess
@@ -12,6 +13,8 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import boto3
@@ -162,3 +165,41 @@ def serve_cli() -> Iterator[Callable[..., CliServer]]:
     for server in servers:
         if server.proc.poll() is None:
             server.stop()
+
+
+def _helper(name: str) -> ModuleType:
+    """A helper module beside this file (tests run with --import-mode=importlib: no sys.path)."""
+    spec = importlib.util.spec_from_file_location(
+        f"mock_s3_tests_{name}", Path(__file__).with_name(f"{name}.py")
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
+def aws_chunked() -> ModuleType:
+    """The tests' own aws-chunked encoder (awschunked.py)."""
+    return _helper("awschunked")
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The number of cases the gate fuzz tests generated (their ``fuzz_cases`` properties).
+
+    The count is recorded at teardown, so it is on the teardown reports (any stats category).
+    """
+    per_test: dict[str, dict[str, int]] = {}
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            for name, value in getattr(report, "user_properties", None) or []:
+                if name == "fuzz_cases" and isinstance(value, dict):
+                    per_test[report.nodeid] = value
+    if per_test:
+        faithful = sum(int(v.get("faithful", 0)) for v in per_test.values())
+        tampered = sum(int(v.get("tampered", 0)) for v in per_test.values())
+        terminalreporter.write_line(
+            f"mock_s3 gate fuzz: {faithful + tampered} generated cases in {len(per_test)} "
+            f"tests ({faithful} faithful, {tampered} tampered)"
+        )

@@ -154,6 +154,10 @@ ERRORS = [
      ["reference.delete_mode must be one of sync, async, got 'asnyc' (did you mean 'async'?)"]),
     ("faults", entry("embedded: true\nreference: {faults: [1]}\n"), (), {},
      ["reference.faults must be a list of names"]),
+    ("fault-name", entry("embedded: true\nreference: {faults: [ignore-cascde]}\n"), (), {},
+     ["reference.faults names an unknown fault 'ignore-cascde' (did you mean 'ignore-cascade'?"]),
+    ("settle", entry("base_url: https://x\ntimeouts: {settle_s: 0}\n"), (), {},
+     ["timeouts.settle_s must be a number > 0, got '0'"]),
     ("cascade-without-extension",
      entry("embedded: true\nprofiles: [cascade]\nreference: {cascade_extension: false}\n"), (),
      {}, ["claims the cascade profile but reference.cascade_extension is false"]),
@@ -348,6 +352,7 @@ def test_defaults_of_a_remote_and_an_embedded_target(tmp_path):
         (200, 204),
         0.2,
     )
+    assert (remote.timeouts.settle_s, remote.timeouts.async_delete_s) == (3.0, 30.0)
     local = one(tmp_path, entry("embedded: true\n"))
     assert (local.base_url, local.s3.store, local.reference.delete_mode) == (None, "strict", "sync")
 
