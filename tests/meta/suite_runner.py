@@ -112,8 +112,15 @@ def run_suite(
         text=True,
         timeout=timeout_s,
         check=False,
-        env={**os.environ, **(env or {})},
+        env=_environment(env),
     )
     results_file = reports / run_id / "results.json"
     results = json.loads(results_file.read_text()) if results_file.exists() else {}
     return SuiteRun(proc.returncode, results, proc.stdout, proc.stderr)
+
+
+def _environment(extra: dict[str, str] | None) -> dict[str, str]:
+    """The runner's environment, less a CI job summary file: a meta-run's summary is not the
+    project's (tests that want one pass GITHUB_STEP_SUMMARY in `extra`)."""
+    env = {k: v for k, v in os.environ.items() if k != "GITHUB_STEP_SUMMARY"}
+    return {**env, **(extra or {})}
