@@ -101,6 +101,16 @@ def succeeded(target, status: int) -> bool:
     EXT,
     SPEC + ": dependents and cascade=false -> conflict",
     profile="cascade",
+    ops=(
+        "DELETE /flows/{flowId}",
+        "GET /flows/{flowId}",
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/segments",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /objects/{objectId}",
+        "GET /sources/{sourceId}",
+    ),
 )
 def test_delete_with_dependents_and_cascade_false_is_refused_and_changes_nothing(
     tams, target, factory, entity, state, cascade
@@ -126,6 +136,18 @@ def test_delete_with_dependents_and_cascade_false_is_refused_and_changes_nothing
     EXT,
     SPEC + ": cascade -> everything below gone",
     profile="cascade",
+    ops=(
+        "GET /flow-delete-requests/{request-id}",
+        "DELETE /flows/{flowId}",
+        "GET /flows/{flowId}",
+        "PUT /flows/{flowId}",
+        "DELETE /flows/{flowId}/segments",
+        "GET /flows/{flowId}/segments",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /objects/{objectId}",
+        "GET /sources/{sourceId}",
+    ),
 )
 def test_cascading_delete_removes_everything_below_and_only_that(
     tams, target, factory, entity, state, cascade
@@ -150,7 +172,21 @@ def test_cascading_delete_removes_everything_below_and_only_that(
 
 @pytest.mark.parametrize("entity, state, cascade", rows(DELETED))
 @check(
-    "deletion.cascade-no-dependents", EXT, SPEC + ": no dependents -> success", profile="cascade"
+    "deletion.cascade-no-dependents",
+    EXT,
+    SPEC + ": no dependents -> success",
+    profile="cascade",
+    ops=(
+        "GET /flow-delete-requests/{request-id}",
+        "DELETE /flows/{flowId}",
+        "GET /flows/{flowId}",
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/segments",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /objects/{objectId}",
+        "GET /sources/{sourceId}",
+    ),
 )
 def test_delete_without_dependents_and_cascade_false_succeeds_and_removes_it(
     tams, target, factory, entity, state, cascade
@@ -172,6 +208,12 @@ def test_delete_without_dependents_and_cascade_false_succeeds_and_removes_it(
     EXT,
     SPEC + ": source without flows -> success",
     profile="cascade",
+    ops=(
+        "GET /flow-delete-requests/{request-id}",
+        "DELETE /flows/{flowId}",
+        "PUT /flows/{flowId}",
+        "GET /sources/{sourceId}",
+    ),
 )
 def test_delete_of_a_source_without_flows_succeeds_or_finds_it_already_gone(
     tams, target, factory, entity, state, cascade
@@ -198,7 +240,13 @@ def test_delete_of_a_source_without_flows_succeeds_or_finds_it_already_gone(
 
 
 @pytest.mark.parametrize("entity, state, cascade", rows(MISSING))
-@check("deletion.cascade-missing-404", EXT, SPEC + ": missing -> 404", profile="cascade")
+@check(
+    "deletion.cascade-missing-404",
+    EXT,
+    SPEC + ": missing -> 404",
+    profile="cascade",
+    ops=("DELETE /flows/{flowId}", "DELETE /flows/{flowId}/segments"),
+)
 def test_delete_of_a_missing_entity_answers_404_whatever_the_cascade(
     tams, target, entity, state, cascade
 ):
@@ -214,7 +262,23 @@ def test_delete_of_a_missing_entity_answers_404_whatever_the_cascade(
 
 
 @pytest.mark.parametrize("entity, state, cascade", rows(FORBIDDEN))
-@check("deletion.cascade-read-only-403", EXT, SPEC + ": read_only flow -> 403", profile="cascade")
+@check(
+    "deletion.cascade-read-only-403",
+    EXT,
+    SPEC + ": read_only flow -> 403",
+    profile="cascade",
+    ops=(
+        "DELETE /flows/{flowId}",
+        "GET /flows/{flowId}",
+        "PUT /flows/{flowId}",
+        "PUT /flows/{flowId}/read_only",
+        "GET /flows/{flowId}/segments",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /objects/{objectId}",
+        "GET /sources/{sourceId}",
+    ),
+)
 def test_delete_of_a_read_only_flow_is_forbidden_and_changes_nothing(
     tams, target, factory, entity, state, cascade
 ):
@@ -237,6 +301,16 @@ def test_delete_of_a_read_only_flow_is_forbidden_and_changes_nothing(
     EXT,
     SPEC + ": segments whose object another flow uses -> conflict, or deleted sparing the object",
     profile="cascade",
+    ops=(
+        "GET /flows/{flowId}",
+        "PUT /flows/{flowId}",
+        "DELETE /flows/{flowId}/segments",
+        "GET /flows/{flowId}/segments",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /objects/{objectId}",
+        "GET /sources/{sourceId}",
+    ),
 )
 def test_delete_segments_sharing_an_object_never_removes_another_flows_media(
     tams, target, factory, entity, state, cascade
@@ -258,7 +332,21 @@ def test_delete_segments_sharing_an_object_never_removes_another_flows_media(
 
 @pytest.mark.parametrize("entity, state, cascade", rows(INVALID))
 @check(
-    "deletion.cascade-invalid-value", EXT, SPEC + ": cascade=maybe -> invalid", profile="cascade"
+    "deletion.cascade-invalid-value",
+    EXT,
+    SPEC + ": cascade=maybe -> invalid",
+    profile="cascade",
+    ops=(
+        "DELETE /flows/{flowId}",
+        "GET /flows/{flowId}",
+        "PUT /flows/{flowId}",
+        "DELETE /flows/{flowId}/segments",
+        "GET /flows/{flowId}/segments",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /objects/{objectId}",
+        "GET /sources/{sourceId}",
+    ),
 )
 def test_invalid_cascade_value_is_refused_and_changes_nothing(
     tams, target, factory, entity, state, cascade
@@ -282,6 +370,17 @@ def test_invalid_cascade_value_is_refused_and_changes_nothing(
     EXT,
     SPEC + ": no cascade parameter -> the profile's default",
     profile="cascade",
+    ops=(
+        "GET /flow-delete-requests/{request-id}",
+        "DELETE /flows/{flowId}",
+        "GET /flows/{flowId}",
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/segments",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /objects/{objectId}",
+        "GET /sources/{sourceId}",
+    ),
 )
 def test_delete_without_the_cascade_parameter_behaves_as_the_profile_default(
     tams, target, factory, entity, state, cascade

@@ -25,6 +25,17 @@ SPEC_FLOW_DELETE = "DELETE /flows/{flowId} 204, 202 (the Flow and its Segments a
     "deletion.flow-with-segments",
     MUST,
     SPEC_FLOW_DELETE + "; Objects referenced in other Flows will not be deleted (SHALL, 8.2)",
+    ops=(
+        "GET /flow-delete-requests/{request-id}",
+        "DELETE /flows/{flowId}",
+        "GET /flows/{flowId}",
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/segments",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /objects/{objectId}",
+        "GET /sources/{sourceId}",
+    ),
 )
 def test_delete_flow_removes_it_and_its_segments_and_keeps_shared_objects(tams, target, factory):
     """MUST: deleting a flow with segments (one object shared with a flow of another source)
@@ -46,6 +57,17 @@ def test_delete_flow_removes_it_and_its_segments_and_keeps_shared_objects(tams, 
     "DELETE /flows/{flowId} 204: Objects no longer referenced by any Segments will be deleted "
     "(8.0); ADR-0044 (garbage collection should happen immediately)",
     since="8.0",
+    ops=(
+        "GET /flow-delete-requests/{request-id}",
+        "DELETE /flows/{flowId}",
+        "GET /flows/{flowId}",
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/segments",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /objects/{objectId}",
+        "GET /sources/{sourceId}",
+    ),
 )
 def test_delete_flow_garbage_collects_the_objects_only_it_used(tams, target, factory):
     """SHOULD (8.0+): after a flow is deleted, each object only its segments used answers 404
@@ -65,6 +87,17 @@ def test_delete_flow_garbage_collects_the_objects_only_it_used(tams, target, fac
     MUST,
     "DELETE /flows/{flowId} 204, 202 + Location; schemas/deletion-request.json; "
     "GET /flow-delete-requests",
+    ops=(
+        "GET /flow-delete-requests/{request-id}",
+        "DELETE /flows/{flowId}",
+        "GET /flows/{flowId}",
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/segments",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /objects/{objectId}",
+        "GET /sources/{sourceId}",
+    ),
 )
 def test_delete_flow_answers_204_or_a_202_whose_request_reaches_done(tams, target, factory):
     """MUST: DELETE of a flow with segments answers 204, or 202 with a deletion-request body
@@ -94,6 +127,7 @@ def test_delete_flow_answers_204_or_a_202_whose_request_reaches_done(tams, targe
     MUST,
     "GET /flow-delete-requests 200 (array of deletion-request.json); "
     "GET /flow-delete-requests/{request-id} 404",
+    ops=("GET /flow-delete-requests?limit", "GET /flow-delete-requests/{request-id}"),
 )
 def test_flow_delete_requests_list_is_valid_and_unknown_request_is_404(tams):
     """MUST: GET /flow-delete-requests answers 200 with an array of valid deletion requests
@@ -109,7 +143,18 @@ def test_flow_delete_requests_list_is_valid_and_unknown_request_is_404(tams):
 
 
 @pytest.mark.parametrize("case", ["never-existed", "already-deleted"])
-@check("deletion.flow-missing-404", MUST, "DELETE /flows/{flowId} 404")
+@check(
+    "deletion.flow-missing-404",
+    MUST,
+    "DELETE /flows/{flowId} 404",
+    ops=(
+        "GET /flow-delete-requests/{request-id}",
+        "DELETE /flows/{flowId}",
+        "PUT /flows/{flowId}",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+    ),
+)
 def test_delete_of_a_missing_flow_answers_404(tams, target, factory, case):
     """MUST: DELETE of a flow id that never existed, or of a flow already deleted (the delete
     repeated), answers 404."""
@@ -128,6 +173,17 @@ def test_delete_of_a_missing_flow_answers_404(tams, target, factory, case):
     SHOULD,
     "flow-common.json read_only: services should reject requests to delete the Flow; "
     "DELETE /flows/{flowId} 403",
+    ops=(
+        "DELETE /flows/{flowId}",
+        "GET /flows/{flowId}",
+        "PUT /flows/{flowId}",
+        "PUT /flows/{flowId}/read_only",
+        "GET /flows/{flowId}/segments",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /objects/{objectId}",
+        "GET /sources/{sourceId}",
+    ),
 )
 def test_delete_of_a_read_only_flow_is_refused_with_403_and_changes_nothing(tams, factory):
     """SHOULD: DELETE of a read-only flow with segments answers 403, and the flow, its
@@ -148,6 +204,18 @@ def test_delete_of_a_read_only_flow_is_refused_with_403_and_changes_nothing(tams
     MUST,
     "DELETE /flows/{flowId} 204: the Flow and its Segments are deleted (nothing else); "
     "GET /flows source_id; ADR-0018 (sources go with their last flow, not before)",
+    ops=(
+        "GET /flow-delete-requests/{request-id}",
+        "GET /flows?source_id",
+        "DELETE /flows/{flowId}",
+        "GET /flows/{flowId}",
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/segments",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /objects/{objectId}",
+        "GET /sources/{sourceId}",
+    ),
 )
 def test_deleting_one_flow_keeps_the_source_its_sibling_still_uses(tams, target, factory):
     """MUST: deleting one of a source's two flows leaves the source (200, unchanged) and
@@ -168,6 +236,14 @@ def test_deleting_one_flow_keeps_the_source_its_sibling_still_uses(tams, target,
     "deletion.source-goes-with-last-flow",
     SHOULD,
     "ADR-0018: sources are deleted implicitly once all their flows are (sources/deleted event)",
+    ops=(
+        "GET /flow-delete-requests/{request-id}",
+        "DELETE /flows/{flowId}",
+        "PUT /flows/{flowId}",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /sources/{sourceId}",
+    ),
 )
 def test_deleting_the_last_flow_of_a_source_removes_the_source(tams, target, factory):
     """SHOULD: once the only flow of a source is deleted, the source answers 404 (within the

@@ -36,6 +36,17 @@ COVERAGE = [
     MUST,
     SPEC_SEGMENTS_DELETE + "; timerange: only Segments completely covered are deleted "
     "(default _); the Flow remains",
+    ops=(
+        "GET /flow-delete-requests/{request-id}",
+        "GET /flows/{flowId}",
+        "PUT /flows/{flowId}",
+        "DELETE /flows/{flowId}/segments?timerange",
+        "GET /flows/{flowId}/segments",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /objects/{objectId}",
+        "GET /sources/{sourceId}",
+    ),
 )
 def test_delete_segments_removes_only_those_the_timerange_completely_covers(
     tams, target, factory, timerange, deleted
@@ -58,6 +69,17 @@ def test_delete_segments_removes_only_those_the_timerange_completely_covers(
     "deletion.segments-object-id",
     MUST,
     SPEC_SEGMENTS_DELETE + "; object_id: only Segments referencing the Object are deleted",
+    ops=(
+        "GET /flow-delete-requests/{request-id}",
+        "GET /flows/{flowId}",
+        "PUT /flows/{flowId}",
+        "DELETE /flows/{flowId}/segments?object_id",
+        "GET /flows/{flowId}/segments",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /objects/{objectId}",
+        "GET /sources/{sourceId}",
+    ),
 )
 def test_delete_segments_by_object_id_removes_only_that_objects_segments_of_that_flow(
     tams, target, factory
@@ -88,7 +110,21 @@ REFUSALS = [
     "flow_role, params, status",
     [pytest.param(role, query, code, id=case) for case, role, query, code in REFUSALS],
 )
-@check("deletion.segments-refused", MUST, "DELETE /flows/{flowId}/segments 400, 404")
+@check(
+    "deletion.segments-refused",
+    MUST,
+    "DELETE /flows/{flowId}/segments 400, 404",
+    ops=(
+        "GET /flows/{flowId}",
+        "PUT /flows/{flowId}",
+        "DELETE /flows/{flowId}/segments?timerange",
+        "GET /flows/{flowId}/segments",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /objects/{objectId}",
+        "GET /sources/{sourceId}",
+    ),
+)
 def test_refused_segment_delete_answers_its_status_and_changes_nothing(
     tams, factory, flow_role, params, status
 ):
@@ -109,6 +145,17 @@ def test_refused_segment_delete_answers_its_status_and_changes_nothing(
     SHOULD,
     "flow-common.json read_only: services SHOULD reject requests to update Flow Segments; "
     "DELETE /flows/{flowId}/segments 403",
+    ops=(
+        "GET /flows/{flowId}",
+        "PUT /flows/{flowId}",
+        "PUT /flows/{flowId}/read_only",
+        "DELETE /flows/{flowId}/segments",
+        "GET /flows/{flowId}/segments",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /objects/{objectId}",
+        "GET /sources/{sourceId}",
+    ),
 )
 def test_segment_delete_on_a_read_only_flow_is_refused_with_403_and_changes_nothing(tams, factory):
     """SHOULD: DELETE /flows/{id}/segments on a read-only flow answers 403 and its segments,

@@ -36,7 +36,12 @@ def assert_flow_matches(got: dict, put: dict, path: str = "") -> None:
             assert got[key] == value, f"{where}: PUT {value!r}, GET {got[key]!r}"
 
 
-@check("flows.create-then-update", MUST, "PUT /flows/{flowId} responses 201, 204")
+@check(
+    "flows.create-then-update",
+    MUST,
+    "PUT /flows/{flowId} responses 201, 204",
+    ops=("GET /flows/{flowId}", "PUT /flows/{flowId}"),
+)
 def test_put_new_flow_answers_201_then_204_on_update(tams, factory):
     """MUST: PUT of a new flow answers 201 with the flow; PUT of the same id again answers 204,
     and GET shows the update."""
@@ -52,7 +57,12 @@ def test_put_new_flow_answers_201_then_204_on_update(tams, factory):
 
 
 @pytest.mark.parametrize("kind", ["video", "audio", "data"])
-@check("flows.get-equals-put", MUST, "PUT /flows/{flowId}; GET /flows/{flowId}")
+@check(
+    "flows.get-equals-put",
+    MUST,
+    "PUT /flows/{flowId}; GET /flows/{flowId}",
+    ops=("GET /flows/{flowId}", "PUT /flows/{flowId}"),
+)
 def test_get_flow_returns_what_was_put(tams, factory, kind):
     """MUST: GET /flows/{id} returns every value that was PUT (video, audio, data flows)."""
     body = factory.flow(kind)
@@ -65,6 +75,7 @@ def test_get_flow_returns_what_was_put(tams, factory, kind):
     "flows.source-created-with-flow",
     SHOULD,
     "ADR-0018, AppNote 0007: sources are created implicitly with their first flow",
+    ops=("PUT /flows/{flowId}", "GET /sources/{sourceId}"),
 )
 def test_creating_a_flow_creates_its_source_with_the_flow_format(tams, factory):
     """SHOULD: after a flow is created, GET /sources/{source_id} answers 200 with its format."""
@@ -78,6 +89,14 @@ def test_creating_a_flow_creates_its_source_with_the_flow_format(tams, factory):
     "flows.tags-round-trip",
     MUST,
     "PUT/GET/DELETE /flows/{flowId}/tags/{name}; GET /flows tag.{name}",
+    ops=(
+        "GET /flows?tag.{name}",
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/tags",
+        "DELETE /flows/{flowId}/tags/{name}",
+        "GET /flows/{flowId}/tags/{name}",
+        "PUT /flows/{flowId}/tags/{name}",
+    ),
 )
 def test_flow_tag_put_get_filter_delete_round_trip(tams, factory):
     """MUST: a tag PUT (204) is returned by GET, found by the tag filter, and gone after DELETE
@@ -102,6 +121,11 @@ def test_flow_tag_put_get_filter_delete_round_trip(tams, factory):
     "PUT /flows/{flowId}/tags/{name} request body: string or array of strings (8.2; "
     "7.0-8.1: string only); schemas/tags.json",
     since="8.2",
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/tags/{name}",
+        "PUT /flows/{flowId}/tags/{name}",
+    ),
 )
 def test_flow_tag_accepts_an_array_of_strings(tams, factory):
     """MUST (8.2+): a tag value PUT as an array of strings is accepted (204) and returned as the
@@ -114,7 +138,19 @@ def test_flow_tag_accepts_an_array_of_strings(tams, factory):
 
 @pytest.mark.parametrize("field", ["label", "description"])
 @check(
-    "flows.label-description-round-trip", MUST, "PUT/GET/DELETE /flows/{flowId}/label, /description"
+    "flows.label-description-round-trip",
+    MUST,
+    "PUT/GET/DELETE /flows/{flowId}/label, /description",
+    ops=(
+        "GET /flows/{flowId}",
+        "PUT /flows/{flowId}",
+        "DELETE /flows/{flowId}/description",
+        "GET /flows/{flowId}/description",
+        "PUT /flows/{flowId}/description",
+        "DELETE /flows/{flowId}/label",
+        "GET /flows/{flowId}/label",
+        "PUT /flows/{flowId}/label",
+    ),
 )
 def test_flow_label_and_description_round_trip(tams, factory, field):
     """MUST: PUT a JSON string (204), GET returns it and the flow shows it, DELETE (204)
@@ -133,6 +169,7 @@ def test_flow_label_and_description_round_trip(tams, factory, field):
     MUST,
     "PUT /flows/{flowId}: Create or replace the Flow metadata; flow-common.json tags: WILL NOT "
     "be merged (8.0)",
+    ops=("PUT /flows/{flowId}", "GET /flows/{flowId}/tags"),
 )
 def test_flow_put_without_tags_resets_tags(tams, factory):
     """MUST: PUT is a full replace: a PUT that omits `tags` leaves the flow with no tags."""
@@ -151,6 +188,12 @@ def test_flow_put_without_tags_resets_tags(tams, factory):
     "flows.read-only-refuses-writes",
     SHOULD,
     "flow-common.json read_only; 403 on PUT /flows/{flowId}/label",
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/label",
+        "PUT /flows/{flowId}/label",
+        "PUT /flows/{flowId}/read_only",
+    ),
 )
 def test_read_only_flow_refuses_a_label_update_with_403(tams, factory):
     """SHOULD: with read_only true, PUT /flows/{id}/label answers 403 and the label is kept."""
@@ -160,7 +203,18 @@ def test_read_only_flow_refuses_a_label_update_with_403(tams, factory):
     assert tams.get(f"/flows/{flow['id']}/label").json() == flow["label"]
 
 
-@check("flows.read-only-can-be-cleared", MUST, "PUT /flows/{flowId}/read_only 204")
+@check(
+    "flows.read-only-can-be-cleared",
+    MUST,
+    "PUT /flows/{flowId}/read_only 204",
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/label",
+        "PUT /flows/{flowId}/label",
+        "GET /flows/{flowId}/read_only",
+        "PUT /flows/{flowId}/read_only",
+    ),
+)
 def test_read_only_can_be_turned_off_again(tams, factory):
     """MUST: PUT read_only false on a read-only flow answers 204 and writes work again."""
     flow = factory.flow()
@@ -172,7 +226,12 @@ def test_read_only_can_be_turned_off_again(tams, factory):
     assert tams.get(f"/flows/{flow['id']}/label").json() == "writable again"
 
 
-@check("flows.read-only-rejects-non-boolean", MUST, "PUT /flows/{flowId}/read_only 400")
+@check(
+    "flows.read-only-rejects-non-boolean",
+    MUST,
+    "PUT /flows/{flowId}/read_only 400",
+    ops=("PUT /flows/{flowId}", "GET /flows/{flowId}/read_only", "PUT /flows/{flowId}/read_only"),
+)
 def test_read_only_rejects_a_non_boolean_with_400(tams, factory):
     """MUST: PUT read_only with a string answers 400 and the flow stays writable."""
     flow = factory.flow()
@@ -206,7 +265,12 @@ def _invalid_bodies() -> list:
 
 
 @pytest.mark.parametrize("spoil", _invalid_bodies())
-@check("flows.invalid-body-400", MUST, "PUT /flows/{flowId} 400; schemas/flow-put.json")
+@check(
+    "flows.invalid-body-400",
+    MUST,
+    "PUT /flows/{flowId} 400; schemas/flow-put.json",
+    ops=("GET /flows/{flowId}", "PUT /flows/{flowId}", "GET /sources/{sourceId}"),
+)
 def test_invalid_flow_body_is_refused_with_400_and_creates_nothing(tams, factory, spoil):
     """MUST: an invalid flow body answers 400 and no flow (nor source) is created."""
     source_id = factory.source_id()
@@ -231,6 +295,7 @@ def test_invalid_flow_body_is_refused_with_400_and_creates_nothing(tams, factory
     "flows.malformed-id-refused",
     MUST,
     "PUT /flows/{flowId} 400/404; schemas/uuid.json pattern (lowercase, version 1-5)",
+    ops=("GET /flows/{flowId}", "PUT /flows/{flowId}"),
 )
 def test_flow_with_a_malformed_id_is_refused_and_creates_nothing(tams, factory, malformed):
     """MUST: a flow whose id (in the path and the body) is not a lowercase v1-5 UUID is refused
@@ -246,7 +311,12 @@ def test_flow_with_a_malformed_id_is_refused_and_creates_nothing(tams, factory, 
     assert tams.get(f"/flows/{bad_id}").status_code in (400, 404), "stored under the bad id"
 
 
-@check("flows.non-json-body-400", MUST, "PUT /flows/{flowId} 400")
+@check(
+    "flows.non-json-body-400",
+    MUST,
+    "PUT /flows/{flowId} 400",
+    ops=("GET /flows/{flowId}", "PUT /flows/{flowId}"),
+)
 def test_non_json_flow_body_is_refused_with_400(tams, factory):
     """MUST: a body that is not JSON answers 400 and nothing is created."""
     flow_id = new_id()
@@ -258,7 +328,12 @@ def test_non_json_flow_body_is_refused_with_400(tams, factory):
     assert tams.get(f"/flows/{flow_id}").status_code == 404
 
 
-@check("flows.unknown-id-404", MUST, "GET /flows/{flowId} 404")
+@check(
+    "flows.unknown-id-404",
+    MUST,
+    "GET /flows/{flowId} 404",
+    ops=("GET /flows/{flowId}", "HEAD /flows/{flowId}"),
+)
 def test_unknown_flow_id_answers_404(tams):
     """MUST: GET and HEAD of a flow id that does not exist answer 404."""
     flow_id = new_id()
@@ -266,7 +341,12 @@ def test_unknown_flow_id_answers_404(tams):
     assert tams.head(f"/flows/{flow_id}").status_code == 404
 
 
-@check("flows.list-filter-source-id", MUST, "GET /flows source_id")
+@check(
+    "flows.list-filter-source-id",
+    MUST,
+    "GET /flows source_id",
+    ops=("GET /flows?source_id", "PUT /flows/{flowId}"),
+)
 def test_flows_listing_filtered_by_source_id_gives_exactly_its_flows(tams, factory):
     """MUST: /flows?source_id=S lists exactly the flows of S (two here), no other."""
     source_id = factory.source_id()
@@ -277,7 +357,16 @@ def test_flows_listing_filtered_by_source_id_gives_exactly_its_flows(tams, facto
     assert sorted(f["id"] for f in listed) == sorted([video["id"], other["id"]])
 
 
-@check("flows.max-bit-rate", MUST, "PUT /flows/{flowId}/max_bit_rate 204, 400 (minimum 0)")
+@check(
+    "flows.max-bit-rate",
+    MUST,
+    "PUT /flows/{flowId}/max_bit_rate 204, 400 (minimum 0)",
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/max_bit_rate",
+        "PUT /flows/{flowId}/max_bit_rate",
+    ),
+)
 def test_max_bit_rate_accepts_positive_and_refuses_negative(tams, factory):
     """MUST: max_bit_rate 5000 is stored (204, GET 5000); -1 answers 400 and changes nothing."""
     flow = factory.flow()
@@ -292,6 +381,7 @@ def test_max_bit_rate_accepts_positive_and_refuses_negative(tams, factory):
     MUST,
     "flow-common.json timerange: Service implementations MUST ignore this if given in a PUT (8.0)",
     since="8.0",
+    ops=("GET /flows/{flowId}?include_timerange", "PUT /flows/{flowId}"),
 )
 def test_client_supplied_timerange_is_ignored(tams, factory):
     """MUST (8.0+): a `timerange` in the PUT body is ignored: a flow with no segments does not

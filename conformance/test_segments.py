@@ -44,7 +44,17 @@ def timeline(factory) -> tuple[str, list[Segment]]:
     return flow_id, [made[tr] for tr in TIMELINE]
 
 
-@check("segments.list-sorted-ascending", MUST, SORT_RULE)
+@check(
+    "segments.list-sorted-ascending",
+    MUST,
+    SORT_RULE,
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/segments",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+    ),
+)
 def test_segments_are_listed_in_ascending_timerange_order(tams, timeline):
     """MUST: GET segments lists the segments by timerange, earliest first, whatever order they
     were registered in, each with the object it was registered with."""
@@ -56,7 +66,17 @@ def test_segments_are_listed_in_ascending_timerange_order(tams, timeline):
     assert [i["object_id"] for i in items] == [s.object_id for s in made]
 
 
-@check("segments.list-reverse-order", MUST, "GET /flows/{flowId}/segments reverse_order")
+@check(
+    "segments.list-reverse-order",
+    MUST,
+    "GET /flows/{flowId}/segments reverse_order",
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/segments?reverse_order",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+    ),
+)
 def test_reverse_order_lists_segments_latest_first(tams, timeline):
     """MUST: reverse_order=true lists the same segments latest first; the default order is
     unchanged by having asked."""
@@ -73,6 +93,12 @@ def test_reverse_order_lists_segments_latest_first(tams, timeline):
     MUST,
     SORT_RULE + "; Service implementations MUST take clusivity markers into account (8.2)",
     since="8.2",
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/segments",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+    ),
 )
 def test_sort_puts_an_exclusive_end_before_an_instant_at_the_same_time(tams, factory):
     """MUST: the spec's own edge case: `[1:0_2:0)` comes before the instantaneous `[2:0]`
@@ -109,6 +135,12 @@ FILTERS = [
     "GET /flows/{flowId}/segments timerange: results that partially or wholly overlap (8.1; "
     "7.0-8.0: 'the results in the timerange specified')",
     since="8.1",
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/segments?timerange",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+    ),
 )
 def test_timerange_filter_lists_exactly_the_overlapping_segments(tams, timeline, query, indexes):
     """MUST: ?timerange=T lists exactly the segments that overlap T, partly or wholly (an
@@ -124,7 +156,17 @@ def test_timerange_filter_lists_exactly_the_overlapping_segments(tams, timeline,
     assert len(listed(tams, flow_id)) == len(TIMELINE)
 
 
-@check("segments.object-id-filter", MUST, "GET /flows/{flowId}/segments object_id")
+@check(
+    "segments.object-id-filter",
+    MUST,
+    "GET /flows/{flowId}/segments object_id",
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/segments?object_id",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+    ),
+)
 def test_object_id_filter_lists_only_that_objects_segments(tams, timeline):
     """MUST: ?object_id=X lists only the segment using X, and an object id no segment uses
     lists nothing."""
@@ -141,6 +183,7 @@ def test_object_id_filter_lists_only_that_objects_segments(tams, timeline):
     "segments.unknown-flow-empty-list",
     MUST,
     "GET /flows/{flowId}/segments: a non-existent Flow returns an empty list, not a 404",
+    ops=("GET /flows/{flowId}", "GET /flows/{flowId}/segments"),
 )
 def test_segments_of_an_unknown_flow_are_an_empty_list(tams):
     """MUST: GET segments of a flow id that does not exist answers 200 [] (not 404), and
@@ -158,6 +201,12 @@ def test_segments_of_an_unknown_flow_are_an_empty_list(tams):
     "segments.flow-timerange-spans-segments",
     MUST,
     "GET /flows/{flowId} include_timerange; flow-common.json timerange (managed by the service)",
+    ops=(
+        "GET /flows/{flowId}?include_timerange",
+        "PUT /flows/{flowId}",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+    ),
 )
 def test_flow_timerange_covers_exactly_its_segments(tams, timeline):
     """MUST: GET /flows/{id}?include_timerange=true gives the extent of the registered
@@ -182,6 +231,13 @@ def sha256(data: bytes) -> str:
     "segments.get-urls-present-and-download",
     MUST,
     "GET /flows/{flowId}/segments: http_object_store MUST include get_urls; flow-segment.json",
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/segments",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /service/storage-backends",
+    ),
 )
 def test_every_segment_has_get_urls_that_download_its_own_bytes(tams, factory, runtime):
     """MUST: with an http_object_store backend, every listed segment has get_urls, and each
@@ -217,6 +273,12 @@ def test_every_segment_has_get_urls_that_download_its_own_bytes(tams, factory, r
     "segments.paging-limit",
     MUST,
     'GET /flows/{flowId}/segments limit, Link rel="next" (trait_resource_paged_key)',
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/segments?limit&page",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+    ),
 )
 def test_limit_one_pages_through_every_segment_once_in_order(tams, timeline):
     """MUST: with limit=1, following rel="next" yields each of the three segments once, in
@@ -239,6 +301,12 @@ def test_limit_one_pages_through_every_segment_once_in_order(tams, timeline):
     "segments.paging-timerange-header",
     SHOULD,
     "GET /flows/{flowId}/segments X-Paging-Timerange: the timerange of the returned data set",
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/segments?limit&page",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+    ),
 )
 def test_every_page_reports_a_paging_timerange_covering_its_segments(tams, spec, timeline):
     """SHOULD: every page of segments (limit=1, the last one too) carries X-Paging-Timerange,

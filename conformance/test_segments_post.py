@@ -55,6 +55,13 @@ def assert_unregistered(runtime, object_id: str) -> None:
     POST_SEGMENTS + " 200 (partial success; 'processing should continue', 'a 200 response "
     "should be returned'); a service SHOULD reject a newly created Object not intended for the "
     "Flow; schemas/flow-segment-bulk-failure.json",
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/segments",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /objects/{objectId}",
+    ),
 )
 def test_array_with_one_bad_item_answers_200_naming_it_and_registers_the_other(
     tams, factory, runtime
@@ -100,6 +107,13 @@ MALFORMED = [
     "segments.malformed-400",
     MUST,
     POST_SEGMENTS + " 400; schemas/flow-segment-post.json (object_id, timerange required)",
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/segments",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /objects/{objectId}",
+    ),
 )
 def test_malformed_segment_is_refused_with_400_and_registers_nothing(tams, factory, runtime, body):
     """MUST: a segment with a malformed timerange, or without object_id or timerange, answers
@@ -115,7 +129,19 @@ def test_malformed_segment_is_refused_with_400_and_registers_nothing(tams, facto
     assert_unregistered(runtime, object_id)
 
 
-@check("segments.post-unknown-flow-404", MUST, POST_SEGMENTS + " 404: the Flow does not exist")
+@check(
+    "segments.post-unknown-flow-404",
+    MUST,
+    POST_SEGMENTS + " 404: the Flow does not exist",
+    ops=(
+        "GET /flows/{flowId}?include_timerange",
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/segments",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /objects/{objectId}",
+    ),
+)
 def test_segment_post_to_an_unknown_flow_is_404_and_creates_nothing(tams, factory, runtime):
     """MUST: registering an uploaded object on a flow id that does not exist answers 404; the
     flow is not created, and the flow the object was allocated for is unchanged (no segment,
@@ -145,6 +171,15 @@ def test_segment_post_to_an_unknown_flow_is_404_and_creates_nothing(tams, factor
     "flow-common.json read_only: services SHOULD reject updates to Segments; "
     + POST_SEGMENTS
     + " 403",
+    ops=(
+        "GET /flows/{flowId}?include_timerange",
+        "PUT /flows/{flowId}",
+        "PUT /flows/{flowId}/read_only",
+        "GET /flows/{flowId}/segments",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /objects/{objectId}",
+    ),
 )
 def test_segment_post_to_a_read_only_flow_is_403_and_changes_nothing(tams, factory, runtime):
     """SHOULD (read_only is a SHOULD rule): registering a segment on a read-only flow answers
@@ -170,6 +205,12 @@ def test_segment_post_to_a_read_only_flow_is_403_and_changes_nothing(tams, facto
     MUST,
     "flow-segment-post.json ts_offset (timestamp.json: signed since 8.0)",
     since="8.0",
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/segments?include_object_timerange",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+    ),
 )
 def test_negative_ts_offset_is_accepted_and_returned(tams, factory):
     """MUST (8.0+): a segment [0:0_1:0) with ts_offset -10:0 (media stamped 10 s later than
@@ -202,6 +243,13 @@ def test_negative_ts_offset_is_accepted_and_returned(tams, factory):
     SHOULD,
     POST_SEGMENTS + ": Segments MUST NOT overlap; the behaviour on overlap is undefined and "
     "a service may return 400",
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/segments",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /objects/{objectId}",
+    ),
 )
 def test_overlapping_segment_is_refused_with_400_and_the_first_is_kept(tams, factory, runtime):
     """SHOULD, a warning only: overlapping segments are forbidden to clients, but what the

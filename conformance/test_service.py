@@ -12,7 +12,7 @@ from tams_conformance.levels import MUST, SHOULD, check, unsupported
 API_VERSION = re.compile(r"^(0|[1-9]\d*)\.(0|[1-9]\d*)$")
 
 
-@check("service.schema", MUST, "GET /service 200; schemas/service.json")
+@check("service.schema", MUST, "GET /service 200; schemas/service.json", ops=("GET /service",))
 def test_service_answers_200_with_a_valid_service_description(tams, spec):
     """MUST: GET /service answers 200 and its body validates against service.json."""
     response = tams.get("/service")
@@ -21,7 +21,12 @@ def test_service_answers_200_with_a_valid_service_description(tams, spec):
     assert not errors, f"service.json: {errors}"
 
 
-@check("service.api-version-form", MUST, "schemas/service.json api_version pattern")
+@check(
+    "service.api-version-form",
+    MUST,
+    "schemas/service.json api_version pattern",
+    ops=("GET /service",),
+)
 def test_service_api_version_is_major_dot_minor(tams):
     """MUST: api_version is required and has the form major.minor (no leading zeros)."""
     body = tams.get("/service").json()
@@ -31,7 +36,7 @@ def test_service_api_version_is_major_dot_minor(tams):
     )
 
 
-@check("service.type-urn", MUST, "schemas/service.json type")
+@check("service.type-urn", MUST, "schemas/service.json type", ops=("GET /service",))
 def test_service_type_is_a_tams_service_urn(tams):
     """MUST: `type` starts with urn:x-tams:service."""
     body = tams.get("/service").json()
@@ -45,6 +50,7 @@ def test_service_type_is_a_tams_service_urn(tams):
     MUST,
     "schemas/service.json min_object_timeout (ADR-0044)",
     since="8.1",
+    ops=("GET /service",),
 )
 def test_service_min_object_timeout_is_at_least_300_seconds(tams):
     """MUST (8.1+): min_object_timeout is present and at least 300:0."""
@@ -60,6 +66,7 @@ def test_service_min_object_timeout_is_at_least_300_seconds(tams):
     MUST,
     "schemas/service.json min_presigned_url_timeout (ADR-0044)",
     since="8.1",
+    ops=("GET /service",),
 )
 def test_service_min_presigned_url_timeout_lies_between_30s_and_min_object_timeout(tams):
     """MUST (8.1+): when given, 30:0 <= min_presigned_url_timeout <= min_object_timeout."""
@@ -77,7 +84,12 @@ def test_service_min_presigned_url_timeout_lies_between_30s_and_min_object_timeo
     )
 
 
-@check("service.root-lists-endpoints", SHOULD, "GET / 200 (example: service, flows, sources)")
+@check(
+    "service.root-lists-endpoints",
+    SHOULD,
+    "GET / 200 (example: service, flows, sources)",
+    ops=("GET /",),
+)
 def test_root_lists_the_top_level_endpoints(tams):
     """SHOULD: GET / answers 200 with a list naming at least service, flows and sources."""
     response = tams.get("/")
@@ -87,7 +99,7 @@ def test_root_lists_the_top_level_endpoints(tams):
     assert not missing, f"GET / does not list {sorted(missing)}"
 
 
-@check("service.head-mirrors-get", MUST, "HEAD /service 200")
+@check("service.head-mirrors-get", MUST, "HEAD /service 200", ops=("HEAD /service",))
 def test_head_service_answers_200_without_a_body(tams):
     """MUST: HEAD /service answers like GET, with no body."""
     response = tams.head("/service")
@@ -100,6 +112,7 @@ def test_head_service_answers_200_without_a_body(tams):
     MUST,
     "GET /service/storage-backends 200; schemas/storage-backends-list.json",
     since="7.0",
+    ops=("GET /service/storage-backends",),
 )
 def test_storage_backends_list_is_valid_with_at_most_one_default(tams):
     """MUST (7.0+): the backend list validates and at most one backend is default_storage."""
@@ -118,6 +131,7 @@ def test_storage_backends_list_is_valid_with_at_most_one_default(tams):
     SHOULD,
     "service.json event_stream_mechanisms; GET /service/webhooks 200, 404 (not supported)",
     since="8.0",
+    ops=("GET /service", "GET /service/webhooks"),
 )
 def test_webhooks_endpoint_matches_what_the_service_advertises(tams):
     """SHOULD (8.0+): a service whose event_stream_mechanisms name "webhooks" lists them at

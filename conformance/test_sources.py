@@ -10,7 +10,12 @@ from tams_conformance.fixtures.factory import new_id
 from tams_conformance.levels import MUST, check
 
 
-@check("sources.get-valid", MUST, "GET /sources/{sourceId} 200; schemas/source.json")
+@check(
+    "sources.get-valid",
+    MUST,
+    "GET /sources/{sourceId} 200; schemas/source.json",
+    ops=("PUT /flows/{flowId}", "GET /sources/{sourceId}"),
+)
 def test_source_of_a_flow_answers_200_with_id_and_format(tams, factory):
     """MUST: the source a flow names can be read back, with its id and format."""
     flow = factory.flow("video")
@@ -25,6 +30,14 @@ def test_source_of_a_flow_answers_200_with_id_and_format(tams, factory):
     "sources.tags-round-trip",
     MUST,
     "PUT/GET/DELETE /sources/{sourceId}/tags/{name}; GET /sources tag.{name}",
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /sources?tag.{name}",
+        "GET /sources/{sourceId}/tags",
+        "DELETE /sources/{sourceId}/tags/{name}",
+        "GET /sources/{sourceId}/tags/{name}",
+        "PUT /sources/{sourceId}/tags/{name}",
+    ),
 )
 def test_source_tag_put_get_filter_delete_round_trip(tams, factory):
     """MUST: a source tag PUT (204) is returned, found by the tag filter, and gone after DELETE
@@ -45,6 +58,16 @@ def test_source_tag_put_get_filter_delete_round_trip(tams, factory):
     "sources.label-description-round-trip",
     MUST,
     "PUT/GET/DELETE /sources/{sourceId}/label, /description",
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /sources/{sourceId}",
+        "DELETE /sources/{sourceId}/description",
+        "GET /sources/{sourceId}/description",
+        "PUT /sources/{sourceId}/description",
+        "DELETE /sources/{sourceId}/label",
+        "GET /sources/{sourceId}/label",
+        "PUT /sources/{sourceId}/label",
+    ),
 )
 def test_source_label_and_description_round_trip(tams, factory, field):
     """MUST: PUT a JSON string (204), GET returns it and the source shows it, DELETE (204)
@@ -58,7 +81,12 @@ def test_source_label_and_description_round_trip(tams, factory, field):
     assert field not in tams.get(f"/sources/{source_id}").json()
 
 
-@check("sources.unknown-id-404", MUST, "GET /sources/{sourceId} 404")
+@check(
+    "sources.unknown-id-404",
+    MUST,
+    "GET /sources/{sourceId} 404",
+    ops=("GET /sources/{sourceId}", "HEAD /sources/{sourceId}"),
+)
 def test_unknown_source_id_answers_404(tams):
     """MUST: GET and HEAD of a source id that does not exist answer 404."""
     source_id = new_id()
@@ -66,7 +94,16 @@ def test_unknown_source_id_answers_404(tams):
     assert tams.head(f"/sources/{source_id}").status_code == 404
 
 
-@check("sources.list-filter-format", MUST, "GET /sources format")
+@check(
+    "sources.list-filter-format",
+    MUST,
+    "GET /sources format",
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /sources?format&tag.{name}",
+        "PUT /sources/{sourceId}/tags/{name}",
+    ),
+)
 def test_sources_listing_filtered_by_format_holds_only_that_format(tams, factory):
     """MUST: /sources?format=audio lists the audio source made here and no other format
     (among the sources tagged for this check, so a large store is not paged through)."""

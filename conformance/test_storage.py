@@ -27,6 +27,7 @@ def assert_still_free(tams, flow_id, object_id):
     "storage.allocate-limit",
     MUST,
     "POST /flows/{flowId}/storage 201; flow-storage-post.json limit; flow-storage.json",
+    ops=("PUT /flows/{flowId}", "POST /flows/{flowId}/storage"),
 )
 def test_allocation_answers_201_with_at_most_limit_distinct_objects(tams, factory):
     """MUST: POST storage {"limit": 3} answers 201 with a body valid against flow-storage.json
@@ -39,7 +40,12 @@ def test_allocation_answers_201_with_at_most_limit_distinct_objects(tams, factor
     assert len(set(ids)) == len(ids), f"duplicate object ids in one allocation: {ids}"
 
 
-@check("storage.new-ids-per-request", MUST, "flow-storage.json object_id; ADR-0011")
+@check(
+    "storage.new-ids-per-request",
+    MUST,
+    "flow-storage.json object_id; ADR-0011",
+    ops=("PUT /flows/{flowId}", "POST /flows/{flowId}/storage"),
+)
 def test_two_allocations_never_share_an_object_id(tams, factory):
     """MUST: object ids identify objects in the store, so two allocations (on two flows) give
     disjoint sets of ids."""
@@ -51,7 +57,12 @@ def test_two_allocations_never_share_an_object_id(tams, factory):
     assert not ids_a & ids_b, f"object ids handed out twice: {sorted(ids_a & ids_b)}"
 
 
-@check("storage.object-ids-honoured", MUST, "flow-storage-post.json object_ids")
+@check(
+    "storage.object-ids-honoured",
+    MUST,
+    "flow-storage-post.json object_ids",
+    ops=("PUT /flows/{flowId}", "POST /flows/{flowId}/storage"),
+)
 def test_requested_object_ids_are_allocated_exactly(tams, factory):
     """MUST: POST storage {"object_ids": [a, b]} with new ids answers 201 with exactly a and b."""
     flow = factory.flow()
@@ -62,7 +73,12 @@ def test_requested_object_ids_are_allocated_exactly(tams, factory):
     assert sorted(got) == sorted(wanted), f"asked for {wanted}, got {got}"
 
 
-@check("storage.limit-with-object-ids-400", MUST, "flow-storage-post.json not allOf(limit, ids)")
+@check(
+    "storage.limit-with-object-ids-400",
+    MUST,
+    "flow-storage-post.json not allOf(limit, ids)",
+    ops=("PUT /flows/{flowId}", "POST /flows/{flowId}/storage"),
+)
 def test_limit_together_with_object_ids_is_refused_with_400(tams, factory):
     """MUST: `limit` and `object_ids` together break the request schema: 400, and the named id
     is not allocated."""
@@ -77,6 +93,7 @@ def test_limit_together_with_object_ids_is_refused_with_400(tams, factory):
     "storage.existing-object-id-400",
     MUST,
     "flow-storage-post.json object_ids (must be new, else 400); POST storage 400",
+    ops=("PUT /flows/{flowId}", "POST /flows/{flowId}/segments", "POST /flows/{flowId}/storage"),
 )
 def test_object_id_already_in_use_is_refused_with_400(tams, factory):
     """MUST: asking for an object id the service already holds (registered on a segment)
@@ -89,7 +106,12 @@ def test_object_id_already_in_use_is_refused_with_400(tams, factory):
     assert_still_free(tams, flow["id"], fresh)
 
 
-@check("storage.unknown-storage-id-400", MUST, "flow-storage-post.json storage_id (invalid: 400)")
+@check(
+    "storage.unknown-storage-id-400",
+    MUST,
+    "flow-storage-post.json storage_id (invalid: 400)",
+    ops=("PUT /flows/{flowId}", "POST /flows/{flowId}/storage", "GET /service/storage-backends"),
+)
 def test_unknown_storage_id_is_refused_with_400(tams, factory):
     """MUST: a storage_id that /service/storage-backends does not list answers 400, and
     nothing is allocated."""
@@ -109,6 +131,7 @@ def test_unknown_storage_id_is_refused_with_400(tams, factory):
     "storage.flow-without-container-400",
     MUST,
     "POST /flows/{flowId}/storage 400 (the Flow 'container' is not set)",
+    ops=("GET /flows/{flowId}", "PUT /flows/{flowId}", "POST /flows/{flowId}/storage"),
 )
 def test_flow_without_container_is_refused_with_400(tams, factory):
     """MUST: a flow with no `container` cannot say what to store: 400, the flow is unchanged
@@ -128,6 +151,12 @@ def test_flow_without_container_is_refused_with_400(tams, factory):
     "storage.read-only-flow-403",
     SHOULD,
     "POST /flows/{flowId}/storage 403; flow-common.json read_only (services should reject)",
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/read_only",
+        "PUT /flows/{flowId}/read_only",
+        "POST /flows/{flowId}/storage",
+    ),
 )
 def test_read_only_flow_refuses_allocation_with_403(tams, factory):
     """SHOULD: allocating on a read_only flow answers 403 (the spec says services should reject
@@ -141,7 +170,12 @@ def test_read_only_flow_refuses_allocation_with_403(tams, factory):
     assert_still_free(tams, factory.flow()["id"], object_id)
 
 
-@check("storage.unknown-flow-404", MUST, "POST /flows/{flowId}/storage 404")
+@check(
+    "storage.unknown-flow-404",
+    MUST,
+    "POST /flows/{flowId}/storage 404",
+    ops=("GET /flows/{flowId}", "POST /flows/{flowId}/storage"),
+)
 def test_unknown_flow_refuses_allocation_with_404(tams, factory):
     """MUST: allocating on a flow that does not exist answers 404 and creates no flow. The
     request is the plainest valid one ({"limit": 1}), so nothing but the missing flow can be

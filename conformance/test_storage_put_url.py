@@ -48,7 +48,12 @@ def presigned_items(tams, flow_id):
     return items
 
 
-@check("storage.put-url-sigv4", SHOULD, "http-request.json url; S3 SigV4 query authentication")
+@check(
+    "storage.put-url-sigv4",
+    SHOULD,
+    "http-request.json url; S3 SigV4 query authentication",
+    ops=("PUT /flows/{flowId}", "POST /flows/{flowId}/storage"),
+)
 def test_put_urls_are_signed_with_sigv4(tams, factory):
     """SHOULD: presigned put_urls use SigV4 (X-Amz-Algorithm=AWS4-HMAC-SHA256). SigV2 signs the
     request's Content-Type whether or not the server declares one, the trap behind the report's
@@ -64,6 +69,7 @@ def test_put_urls_are_signed_with_sigv4(tams, factory):
     "storage.put-url-signed-headers-declared",
     MUST,
     "http-request.json content-type ('must be used'), headers; X-Amz-SignedHeaders",
+    ops=("PUT /flows/{flowId}", "POST /flows/{flowId}/storage"),
 )
 def test_every_signed_header_is_declared_by_the_put_url(tams, factory):
     """MUST: every header the URL signs (host aside) is declared in `content-type` or
@@ -85,6 +91,7 @@ def test_every_signed_header_is_declared_by_the_put_url(tams, factory):
     MUST,
     "http-request.json content-type, headers; S3 store profile (unsigned headers refused)",
     store=("aws", "strict"),
+    ops=("PUT /flows/{flowId}", "POST /flows/{flowId}/storage"),
 )
 def test_every_declared_header_is_covered_by_the_signature(tams, factory, target):
     """MUST (aws, strict stores): every header the put_url tells clients to send is one the
@@ -105,6 +112,7 @@ def test_every_declared_header_is_covered_by_the_signature(tams, factory, target
     "flow-storage.json: content-type MUST match the request (default: the Flow container); "
     "flow-storage-post.json content_type (8.2)",
     since="8.2",
+    ops=("PUT /flows/{flowId}", "POST /flows/{flowId}/storage"),
 )
 def test_declared_content_type_is_the_flow_container(tams, factory):
     """MUST (8.2+): a put_url `content-type`, when given, equals the flow's `container` (the
@@ -123,6 +131,7 @@ def test_declared_content_type_is_the_flow_container(tams, factory):
     MUST,
     "http-request.json url; service.json min_presigned_url_timeout",
     since="8.1",
+    ops=("PUT /flows/{flowId}", "POST /flows/{flowId}/storage", "GET /service"),
 )
 def test_presigned_put_urls_live_at_least_min_presigned_url_timeout(tams, factory):
     """MUST (8.1+): a presigned put_url stays valid for at least min_presigned_url_timeout
@@ -153,6 +162,7 @@ def test_presigned_put_urls_live_at_least_min_presigned_url_timeout(tams, factor
     MUST,
     "flow-storage.json presigned ('if unset, the URL is NOT pre-signed')",
     since="8.2",
+    ops=("PUT /flows/{flowId}", "POST /flows/{flowId}/storage"),
 )
 def test_presigned_flag_agrees_with_the_url(tams, factory):
     """MUST (8.2+): a put_url carrying S3 query authentication comes with `presigned: true`
@@ -169,6 +179,7 @@ def test_presigned_flag_agrees_with_the_url(tams, factory):
     "storage.put-url-region",
     SHOULD,
     "storage-backend.json region; X-Amz-Credential scope",
+    ops=("PUT /flows/{flowId}", "POST /flows/{flowId}/storage", "GET /service/storage-backends"),
 )
 def test_sigv4_put_urls_are_signed_for_the_backend_region(tams, factory):
     """SHOULD: a SigV4 put_url is signed for the region its storage backend advertises (the

@@ -53,6 +53,7 @@ def object_record(tams, object_id):
     "upload.declared-headers-accepted",
     MUST,
     "http-request.json url, content-type ('must be used'), headers; POST storage description",
+    ops=("PUT /flows/{flowId}", "POST /flows/{flowId}/storage"),
 )
 def test_upload_with_exactly_the_declared_headers_succeeds(factory, runtime):
     """MUST: a PUT of the bytes to put_url.url with exactly the declared headers (content-type,
@@ -77,6 +78,13 @@ def test_upload_with_exactly_the_declared_headers_succeeds(factory, runtime):
     "upload.segment-registered",
     MUST,
     "POST /flows/{flowId}/segments 201; GET /objects/{objectId} referenced_by_flows",
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/segments",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /objects/{objectId}",
+    ),
 )
 def test_uploaded_object_registers_as_a_segment_and_lists_its_flow(tams, factory, runtime):
     """MUST: registering the uploaded object answers 201; the flow's segments list it and
@@ -99,6 +107,13 @@ def test_uploaded_object_registers_as_a_segment_and_lists_its_flow(tams, factory
     "upload.get-urls-return-uploaded-bytes",
     MUST,
     "flow-segment.json get_urls (required for http_object_store); object-core.json get_urls",
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/segments",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /objects/{objectId}",
+    ),
 )
 def test_get_urls_download_the_bytes_that_were_uploaded(tams, factory, runtime):
     """MUST: the registered segment lists get_urls, and every one of them (and every get_url
@@ -134,6 +149,12 @@ def test_get_urls_download_the_bytes_that_were_uploaded(tams, factory, runtime):
     MUST,
     "GET /objects/{objectId} 404 (MUST when assigned via /storage but not yet registered, 8.1)",
     since="8.1",
+    ops=(
+        "PUT /flows/{flowId}",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /objects/{objectId}",
+    ),
 )
 def test_allocated_but_unregistered_object_is_404(tams, factory):
     """MUST (8.1+): GET /objects/{id} of an object that was allocated but never registered on
@@ -161,6 +182,12 @@ def test_allocated_but_unregistered_object_is_404(tams, factory):
     "upload.object-reuse-across-flows",
     SHOULD,
     "POST /flows/{flowId}/segments (re-use of Objects); object.json referenced_by_flows",
+    ops=(
+        "PUT /flows/{flowId}",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /objects/{objectId}",
+    ),
 )
 def test_object_of_flow_a_can_be_registered_in_flow_b(tams, factory):
     """SHOULD: flow B may register an object already used by flow A (201); the object then

@@ -92,6 +92,7 @@ def try_mistake(tams, factory, runtime, target, mistake, headers_for, flow=None)
     MUST,
     "S3 store profile aws/strict: unsigned x-amz-* refused (HeadersNotSigned)",
     store=("aws", "strict"),
+    ops=("PUT /flows/{flowId}", "POST /flows/{flowId}/storage"),
 )
 def test_store_refuses_an_undeclared_x_amz_meta_header(tams, factory, runtime, target):
     """MUST (aws, strict stores): a PUT that adds an undeclared x-amz-meta-* header is refused
@@ -105,6 +106,7 @@ def test_store_refuses_an_undeclared_x_amz_meta_header(tams, factory, runtime, t
     MUST,
     "S3 store profile aws/strict: unsigned Content-MD5 refused (HeadersNotSigned)",
     store=("aws", "strict"),
+    ops=("PUT /flows/{flowId}", "POST /flows/{flowId}/storage"),
 )
 def test_store_refuses_an_undeclared_content_md5(tams, factory, runtime, target):
     """MUST (aws, strict stores): a PUT that adds a correct but undeclared Content-MD5 is
@@ -121,6 +123,7 @@ def test_store_refuses_an_undeclared_content_md5(tams, factory, runtime, target)
     MUST,
     "S3 store profile strict: every unsigned non-transport header refused",
     store=("strict",),
+    ops=("PUT /flows/{flowId}", "POST /flows/{flowId}/storage"),
 )
 def test_strict_store_refuses_a_content_type_the_put_url_does_not_declare(
     tams, factory, runtime, target
@@ -140,6 +143,7 @@ def test_strict_store_refuses_a_content_type_the_put_url_does_not_declare(
     MUST,
     "http-request.json content-type ('must be used'); S3 signed Content-Type",
     store=("aws", "strict"),
+    ops=("PUT /flows/{flowId}", "POST /flows/{flowId}/storage"),
 )
 def test_store_refuses_a_content_type_other_than_the_declared_one(tams, factory, runtime, target):
     """MUST (aws, strict stores): a PUT with a Content-Type other than the declared one is
