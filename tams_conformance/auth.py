@@ -201,3 +201,12 @@ def basic_secret(auth: Auth) -> list[str]:
         return []
     raw = f"{auth.username or ''}:{auth.password or ''}".encode()
     return [base64.b64encode(raw).decode()]
+
+
+def credential_of(session: requests.Session) -> str | None:
+    """The `Authorization` value the session sends to its target (an OAuth2 session fetches
+    its token), or None when the target has no credentials configured."""
+    auth = session.auth
+    if isinstance(auth, _ApiAuth) and auth.origin is not None:
+        return str(auth.credential()) or None
+    return None

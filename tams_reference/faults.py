@@ -28,6 +28,7 @@ Where each one acts:
   ``broken-get-urls``, ``put-url-unsigned-content-type``: ``media.py``.
 - ``no-objects-endpoint``: ``app.py: build_rules`` (the /objects row is left out).
 - ``sources-never-removed``: ``store/deletes.py: apply_plan`` (no source row is deleted).
+- ``auth-reads-open``, ``auth-any-credential``: ``app.py: TamsApp._auth_fault_lets_in``.
 - ``put-merges``: ``store/flows.py: put_flow``.
 - ``segments-for-missing-flow``: ``store/segments.py: post_segments`` (foreign keys off, as a
   server without them; the object's allocation flow is not checked either).
@@ -96,6 +97,14 @@ FAULTS: dict[str, str] = {
     "put-merges": (
         "PUT /flows/{id} of an existing flow merges the body into the stored flow instead of "
         "replacing it: properties the body omits (tags, description, ...) stay."
+    ),
+    "auth-reads-open": (
+        "With authentication on, GET and HEAD requests are served without checking the "
+        "credential (authentication applied to writes only)."
+    ),
+    "auth-any-credential": (
+        "With authentication on, any Authorization header is accepted: only its presence is "
+        "checked, not the token or password."
     ),
     "segments-for-missing-flow": (
         "POST /flows/{id}/segments for a flow that does not exist answers 201 and stores the "

@@ -77,7 +77,7 @@ def run_suite(
     checks: Sequence[str] = (),
     pytest_args: Sequence[str] = (),
     targets_file: Path | None = None,
-    target: str | None = None,
+    target: str | Sequence[str] | None = None,
     timeout_s: float = 600,
     env: dict[str, str] | None = None,
     **target_options: object,
@@ -102,8 +102,8 @@ def run_suite(
         "--run-id",
         run_id,
     ]
-    if target:
-        cmd += ["--target", target]
+    for name in [target] if isinstance(target, str) else target or ():
+        cmd += ["--target", name]
     cmd += ["--", *[str(REPO / c) for c in checks], "-q", "-p", "no:randomly", *pytest_args]
     proc = subprocess.run(
         cmd,
