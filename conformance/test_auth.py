@@ -11,6 +11,9 @@ fresh uuids; bodies are harmless if wrongly accepted (the flow's own body, an em
 Operations that would create something the kit could not remove (a flow profile is
 create-only) are sent bodies that are invalid as well, so even a server that ignores
 credentials creates nothing.
+
+These checks send one request to every operation but judge only its refusal: they declare no
+`ops`, so `tams-conformance coverage` does not count an operation as exercised because of them.
 """
 
 from __future__ import annotations
@@ -29,94 +32,6 @@ from tams_conformance.levels import MUST, SHOULD, check
 
 SPEC = "security (every operation): bearer_token_auth | url_token_auth | basic_auth; ADR-0028"
 PROBE_NAME = "tams-conformance-auth-probe"
-# Every operation of 8.2 (the ones of older versions are a subset); coverage reads these.
-ALL_OPS = (
-    "HEAD /",
-    "GET /",
-    "HEAD /service",
-    "GET /service",
-    "POST /service",
-    "HEAD /service/storage-backends",
-    "GET /service/storage-backends",
-    "HEAD /service/profiles",
-    "GET /service/profiles",
-    "HEAD /service/profiles/{profileId}",
-    "GET /service/profiles/{profileId}",
-    "POST /service/profiles/{profileId}",
-    "HEAD /service/webhooks",
-    "GET /service/webhooks",
-    "POST /service/webhooks",
-    "HEAD /service/webhooks/{webhookId}",
-    "GET /service/webhooks/{webhookId}",
-    "PUT /service/webhooks/{webhookId}",
-    "DELETE /service/webhooks/{webhookId}",
-    "HEAD /sources",
-    "GET /sources",
-    "HEAD /sources/{sourceId}",
-    "GET /sources/{sourceId}",
-    "HEAD /sources/{sourceId}/tags",
-    "GET /sources/{sourceId}/tags",
-    "HEAD /sources/{sourceId}/tags/{name}",
-    "GET /sources/{sourceId}/tags/{name}",
-    "PUT /sources/{sourceId}/tags/{name}",
-    "DELETE /sources/{sourceId}/tags/{name}",
-    "HEAD /sources/{sourceId}/description",
-    "GET /sources/{sourceId}/description",
-    "PUT /sources/{sourceId}/description",
-    "DELETE /sources/{sourceId}/description",
-    "HEAD /sources/{sourceId}/label",
-    "GET /sources/{sourceId}/label",
-    "PUT /sources/{sourceId}/label",
-    "DELETE /sources/{sourceId}/label",
-    "HEAD /flows",
-    "GET /flows",
-    "HEAD /flows/{flowId}",
-    "GET /flows/{flowId}",
-    "PUT /flows/{flowId}",
-    "DELETE /flows/{flowId}",
-    "HEAD /flows/{flowId}/tags",
-    "GET /flows/{flowId}/tags",
-    "HEAD /flows/{flowId}/tags/{name}",
-    "GET /flows/{flowId}/tags/{name}",
-    "PUT /flows/{flowId}/tags/{name}",
-    "DELETE /flows/{flowId}/tags/{name}",
-    "HEAD /flows/{flowId}/description",
-    "GET /flows/{flowId}/description",
-    "PUT /flows/{flowId}/description",
-    "DELETE /flows/{flowId}/description",
-    "HEAD /flows/{flowId}/label",
-    "GET /flows/{flowId}/label",
-    "PUT /flows/{flowId}/label",
-    "DELETE /flows/{flowId}/label",
-    "HEAD /flows/{flowId}/read_only",
-    "GET /flows/{flowId}/read_only",
-    "PUT /flows/{flowId}/read_only",
-    "HEAD /flows/{flowId}/flow_collection",
-    "GET /flows/{flowId}/flow_collection",
-    "PUT /flows/{flowId}/flow_collection",
-    "DELETE /flows/{flowId}/flow_collection",
-    "HEAD /flows/{flowId}/max_bit_rate",
-    "GET /flows/{flowId}/max_bit_rate",
-    "PUT /flows/{flowId}/max_bit_rate",
-    "DELETE /flows/{flowId}/max_bit_rate",
-    "HEAD /flows/{flowId}/avg_bit_rate",
-    "GET /flows/{flowId}/avg_bit_rate",
-    "PUT /flows/{flowId}/avg_bit_rate",
-    "DELETE /flows/{flowId}/avg_bit_rate",
-    "HEAD /flows/{flowId}/segments",
-    "GET /flows/{flowId}/segments",
-    "POST /flows/{flowId}/segments",
-    "DELETE /flows/{flowId}/segments",
-    "POST /flows/{flowId}/storage",
-    "HEAD /objects/{objectId}",
-    "GET /objects/{objectId}",
-    "POST /objects/{objectId}/instances",
-    "DELETE /objects/{objectId}/instances",
-    "HEAD /flow-delete-requests",
-    "GET /flow-delete-requests",
-    "HEAD /flow-delete-requests/{request-id}",
-    "GET /flow-delete-requests/{request-id}",
-)
 
 
 def _bodies(flow: dict[str, Any]) -> dict[tuple[str, str], Any]:
@@ -258,7 +173,6 @@ def _refused_and_unchanged(tams, factory, spec, credentialed, wrong: bool) -> No
     "auth.no-credentials-refused",
     MUST,
     SPEC + ": a request without credentials is refused (4xx) and changes nothing",
-    ops=ALL_OPS,
 )
 def test_every_operation_refuses_a_request_without_credentials(tams, factory, spec, credentialed):
     """MUST: with credentials configured, every operation of the version answers a 4xx to a
@@ -270,7 +184,6 @@ def test_every_operation_refuses_a_request_without_credentials(tams, factory, sp
     "auth.wrong-credentials-refused",
     MUST,
     SPEC + ": a request with a wrong credential is refused (4xx) and changes nothing",
-    ops=ALL_OPS,
 )
 def test_every_operation_refuses_a_wrong_credential(tams, factory, spec, credentialed):
     """MUST: every operation answers a 4xx to a credential of the configured scheme that is
@@ -283,7 +196,6 @@ def test_every_operation_refuses_a_wrong_credential(tams, factory, spec, credent
     SHOULD,
     "RFC 9110 15.5.2 and RFC 6750 3 (the spec documents no 401): a request without "
     "credentials is answered 401 with a WWW-Authenticate challenge",
-    ops=ALL_OPS,
 )
 def test_refusals_are_401_with_a_challenge(factory, spec, credentialed):
     """SHOULD: the refusal of a request without credentials is a 401 carrying a
