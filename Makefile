@@ -50,6 +50,7 @@ package: $(STAMP)
 
 suite: $(STAMP)
 	$(BIN)/tams-conformance run --target reference --target reference-async --reports-dir reports/self-test
+	$(BIN)/tams-conformance coverage --quiet --fail-on-gaps --verify reports/self-test/latest
 	$(BIN)/tams-conformance run --target reference --target reference-async --reports-dir reports/self-test -- -n 2
 
 bench: $(STAMP)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -215,6 +216,9 @@ def add_parser(sub: Any) -> None:
         "--verbose", "-v", action="store_true", help="text: list the checks of each operation"
     )
     parser.add_argument(
+        "--quiet", "-q", action="store_true", help="text: only the summary line and problems"
+    )
+    parser.add_argument(
         "--fail-on-gaps",
         action="store_true",
         help="exit 1 when an operation is neither exercised nor excluded",
@@ -245,6 +249,18 @@ def main(args: argparse.Namespace) -> int:
         problems += verify(checks, results)
     filled = coverage_of(version, checks, operations)
     gaps = [o for o in filled if not o.checks and not o.excluded]
+    try:
+        _write(args, version, filled, problems)
+    except BrokenPipeError:  # `coverage | head`: the reader has what it wanted
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    if problems or (args.fail_on_gaps and gaps):
+        return EXIT_GAPS
+    return EXIT_OK
+
+
+def _write(
+    args: argparse.Namespace, version: str, filled: list[SpecOperation], problems: list[str]
+) -> None:
     if args.format == "json":
         doc = {
             "version": version,
@@ -254,12 +270,9 @@ def main(args: argparse.Namespace) -> int:
         }
         print(json.dumps(doc, indent=2))
     else:
-        _print_text(version, filled, args.verbose)
+        _print_text(version, filled, args.verbose, args.quiet)
         for problem in problems:
             print(f"problem: {problem}")
-    if problems or (args.fail_on_gaps and gaps):
-        return EXIT_GAPS
-    return EXIT_OK
 
 
 def _ops(version: str, args: argparse.Namespace) -> list[SpecOperation]:
@@ -289,14 +302,16 @@ def _summary(ops: Sequence[SpecOperation]) -> dict[str, int]:
     }
 
 
-def _print_text(version: str, ops: Sequence[SpecOperation], verbose: bool) -> None:
+def _print_text(
+    version: str, ops: Sequence[SpecOperation], verbose: bool, quiet: bool = False
+) -> None:
     s = _summary(ops)
     print(
         f"TAMS {version}: {s['exercised']} of {s['operations']} operations exercised, "
         f"{s['excluded']} excluded, {s['not_exercised']} not exercised; "
         f"{s['parameters_exercised']} of {s['parameters']} query parameters exercised"
     )
-    for op in ops:
+    for op in [] if quiet else ops:
         if op.checks:
             state = f"{len(op.checks):>3} checks"
         else:
