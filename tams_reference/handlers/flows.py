@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from werkzeug.wrappers import Request, Response
 
-from tams_reference.errors import BadRequest
 from tams_reference.handlers.context import Api
+from tams_reference.handlers.listing import (
+    FLOW_STATUSES,
+    FORMATS,
+    query_enum,
+    query_mime,
+    query_uuid,
+    query_uuid_list,
+)
 from tams_reference.httputil import (
     json_response,
     no_content,
@@ -17,7 +24,6 @@ from tams_reference.httputil import (
     read_json,
     sub_resource,
 )
-from tams_reference.store.common import is_uuid
 
 
 def list_flows(api: Api, request: Request) -> Response:
@@ -26,21 +32,20 @@ def list_flows(api: Api, request: Request) -> Response:
     timerange = query_timerange(request)
     if request.args.get("timerange") == "_":
         timerange = None  # the default: every flow, with or without segments
-    collected = request.args.get("collected_by_ids")
-    collected_ids = None if collected is None else [i for i in collected.split(",") if i]
-    if collected_ids and not all(is_uuid(i) for i in collected_ids):
-        raise BadRequest("collected_by_ids must be a comma-separated list of uuids")
     page = api.store.list_flows(
-        source_id=request.args.get("source_id"),
-        fmt=request.args.get("format"),
-        codec=request.args.get("codec"),
+        source_id=query_uuid(request, "source_id"),
+        fmt=query_enum(request, "format", FORMATS),
+        codec=query_mime(request, "codec"),
         label=request.args.get("label"),
         tags=tags,
         tag_exists=tag_exists,
         frame_width=query_int(request, "frame_width"),
         frame_height=query_int(request, "frame_height"),
         timerange=timerange,
-        collected_by_ids=collected_ids,
+        collected_by_ids=query_uuid_list(request),
+        status=query_enum(request, "status", FLOW_STATUSES),
+        profile_id=query_uuid(request, "profile_id"),
+        init_segments=query_bool(request, "init_segments"),
         sort_by=request.args.get("sort_by", "created"),
         reverse=reverse,
         limit=query_limit(request, api.config.default_page_limit, api.config.max_page_limit),

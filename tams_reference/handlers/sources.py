@@ -5,6 +5,7 @@ from __future__ import annotations
 from werkzeug.wrappers import Request, Response
 
 from tams_reference.handlers.context import Api
+from tams_reference.handlers.listing import FORMATS, query_enum, query_uuid_list
 from tams_reference.httputil import (
     json_response,
     query_bool,
@@ -19,9 +20,10 @@ def list_sources(api: Api, request: Request) -> Response:
     reverse = bool(query_bool(request, "reverse_order", False))
     page = api.store.list_sources(
         label=request.args.get("label"),
-        fmt=request.args.get("format"),
+        fmt=query_enum(request, "format", FORMATS),
         tags=tags,
         tag_exists=tag_exists,
+        collected_by_ids=query_uuid_list(request),
         sort_by=request.args.get("sort_by", "created"),
         reverse=reverse,
         limit=query_limit(request, api.config.default_page_limit, api.config.max_page_limit),
