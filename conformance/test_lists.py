@@ -136,11 +136,11 @@ def test_timerange_filter_keeps_flows_with_content_there(tams, factory, catalogu
     "lists.flows-filter-empty-timerange",
     MUST,
     "GET /flows timerange: an empty timerange returns Flows with no content; default _",
-    since="8.2",
+    since="8.0",
     ops=("GET /flows", "POST /flows/{flowId}/segments"),
 )
 def test_empty_timerange_lists_flows_without_content(tams, factory, catalogue):
-    """MUST (8.2+): with a segment on V only, timerange=() lists A and D (no content) and
+    """MUST (8.0+): with a segment on V only, timerange=() lists A and D (no content) and
     timerange=_ lists all three."""
     marker = catalogue["marker"]
     factory.segment(catalogue["V"]["id"], "[0:0_1:0)")
