@@ -82,7 +82,8 @@ def test_members_show_collected_by_as_the_collections_change(tams, factory, coll
         assert c in tams.get(f"/flows/{member}").json().get("collected_by", []), (
             f"member {member} does not show collected_by {c}"
         )
-    listing = {f["id"]: f for f in tams.get("/flows", params={f"tag.{PROBE}": marker}).json()}
+    pages = tams.pages("/flows", {f"tag.{PROBE}": marker})
+    listing = {f["id"]: f for page in pages for f in page.json()}
     assert c in listing[v].get("collected_by", []), "the listing lacks collected_by"
     assert "collected_by" not in listing[lone] or listing[lone]["collected_by"] == []
     assert tams.put(f"/flows/{c}/flow_collection", [{"id": a}]).status_code == 204
