@@ -35,6 +35,7 @@ Where each one acts:
 - ``reverse-order-ignored``: ``list_flows`` and ``store/sources.py: list_sources``.
 - ``collected-by-not-maintained``: ``store/flows.py`` (``list_flows``, ``_render``).
 - ``paging-nextkey-wrong``: ``paging.shape_headers``.
+- ``lax-list-queries``: ``handlers/listing.py: ListQuery``.
 """
 
 from __future__ import annotations
@@ -53,6 +54,10 @@ FAULTS: dict[str, str] = {
     "collected-by-not-maintained": (
         "Flows never show collected_by, though other flows' flow_collection lists them (the "
         "collected_by_ids filter still works)."
+    ),
+    "lax-list-queries": (
+        "GET /flows and GET /sources drop an invalid format, codec, status, source_id, "
+        "profile_id or collected_by_ids value (no filter) instead of answering 400."
     ),
     "paging-nextkey-wrong": (
         "X-Paging-NextKey names the first item of the page instead of its last, so paging by "

@@ -5,14 +5,7 @@ from __future__ import annotations
 from werkzeug.wrappers import Request, Response
 
 from tams_reference.handlers.context import Api
-from tams_reference.handlers.listing import (
-    FLOW_STATUSES,
-    FORMATS,
-    query_enum,
-    query_mime,
-    query_uuid,
-    query_uuid_list,
-)
+from tams_reference.handlers.listing import FLOW_STATUSES, FORMATS, ListQuery
 from tams_reference.httputil import (
     json_response,
     no_content,
@@ -29,22 +22,23 @@ from tams_reference.httputil import (
 def list_flows(api: Api, request: Request) -> Response:
     tags, tag_exists = query_tags(request)
     reverse = bool(query_bool(request, "reverse_order", False))
+    query = ListQuery(request, lax=api.config.has("lax-list-queries"))
     timerange = query_timerange(request)
     if request.args.get("timerange") == "_":
         timerange = None  # the default: every flow, with or without segments
     page = api.store.list_flows(
-        source_id=query_uuid(request, "source_id"),
-        fmt=query_enum(request, "format", FORMATS),
-        codec=query_mime(request, "codec"),
+        source_id=query.uuid("source_id"),
+        fmt=query.enum("format", FORMATS),
+        codec=query.mime("codec"),
         label=request.args.get("label"),
         tags=tags,
         tag_exists=tag_exists,
         frame_width=query_int(request, "frame_width"),
         frame_height=query_int(request, "frame_height"),
         timerange=timerange,
-        collected_by_ids=query_uuid_list(request),
-        status=query_enum(request, "status", FLOW_STATUSES),
-        profile_id=query_uuid(request, "profile_id"),
+        collected_by_ids=query.uuid_list(),
+        status=query.enum("status", FLOW_STATUSES),
+        profile_id=query.uuid("profile_id"),
         init_segments=query_bool(request, "init_segments"),
         sort_by=request.args.get("sort_by", "created"),
         reverse=reverse,

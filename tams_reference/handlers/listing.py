@@ -24,33 +24,49 @@ MIME_RE = re.compile(
 )
 
 
-def query_enum(request: Request, name: str, allowed: tuple[str, ...]) -> str | None:
-    raw = request.args.get(name)
-    if raw is not None and raw not in allowed:
-        raise BadRequest(f"{name} {raw!r} is not one of {', '.join(allowed)}")
-    return raw
+class ListQuery:
+    """The validated filter values of one listing request.
 
+    ``lax`` is the `lax-list-queries` fault: an invalid value is dropped (the filter is not
+    applied) instead of answering 400.
+    """
 
-def query_uuid(request: Request, name: str) -> str | None:
-    raw = request.args.get(name)
-    if raw is not None and not is_uuid(raw):
-        raise BadRequest(f"{name} {raw!r} is not a uuid")
-    return raw
+    def __init__(self, request: Request, lax: bool = False) -> None:
+        self.args = request.args
+        self.lax = lax
 
+    def _refuse(self, message: str) -> None:
+        if not self.lax:
+            raise BadRequest(message)
 
-def query_mime(request: Request, name: str) -> str | None:
-    raw = request.args.get(name)
-    if raw is not None and not MIME_RE.match(raw):
-        raise BadRequest(f"{name} {raw!r} is not a MIME type")
-    return raw
+    def enum(self, name: str, allowed: tuple[str, ...]) -> str | None:
+        raw = self.args.get(name)
+        if raw is not None and raw not in allowed:
+            self._refuse(f"{name} {raw!r} is not one of {', '.join(allowed)}")
+            return None
+        return raw
 
+    def uuid(self, name: str) -> str | None:
+        raw = self.args.get(name)
+        if raw is not None and not is_uuid(raw):
+            self._refuse(f"{name} {raw!r} is not a uuid")
+            return None
+        return raw
 
-def query_uuid_list(request: Request, name: str = "collected_by_ids") -> list[str] | None:
-    """uuid-list-empty.json: absent (None), empty (``[]``: not collected) or uuids."""
-    raw = request.args.get(name)
-    if raw is None:
-        return None
-    ids = raw.split(",") if raw else []
-    if not all(is_uuid(i) for i in ids):
-        raise BadRequest(f"{name} must be empty or a comma-separated list of uuids")
-    return ids
+    def mime(self, name: str) -> str | None:
+        raw = self.args.get(name)
+        if raw is not None and not MIME_RE.match(raw):
+            self._refuse(f"{name} {raw!r} is not a MIME type")
+            return None
+        return raw
+
+    def uuid_list(self, name: str = "collected_by_ids") -> list[str] | None:
+        """uuid-list-empty.json: absent (None), empty (``[]``: not collected) or uuids."""
+        raw = self.args.get(name)
+        if raw is None:
+            return None
+        ids = raw.split(",") if raw else []
+        if not all(is_uuid(i) for i in ids):
+            self._refuse(f"{name} must be empty or a comma-separated list of uuids")
+            return None
+        return ids

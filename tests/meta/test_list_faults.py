@@ -1,5 +1,6 @@
 """Meta-tests of the listing checks: each listing fault of the reference (a filter ignored,
-reverse_order ignored, collected_by not maintained, a wrong X-Paging-NextKey) is caught by
+reverse_order ignored, collected_by not maintained, a wrong X-Paging-NextKey, invalid
+filter values accepted) is caught by
 exactly its checks among the list, sort, collection, paging, flow and source checks, and the
 clean reference passes them all, serially and with -n 2.
 
@@ -34,6 +35,16 @@ CAUGHT_BY: dict[str, set[str]] = {
     "reverse-order-ignored": {"lists.flows-sort-by", "lists.sources-sort-by"},
     "collected-by-not-maintained": {"collections.collected-by-maintained"},
     "paging-nextkey-wrong": {"paging.nextkey-follow-to-the-end"},
+    "lax-list-queries": {
+        "lists.flows-bad-query-400[format-unknown]",
+        "lists.flows-bad-query-400[source-id-not-uuid]",
+        "lists.flows-bad-query-400-8.2[codec-not-a-mime-type]",
+        "lists.flows-bad-query-400-8.2[collected-by-ids-not-uuids]",
+        "lists.flows-bad-query-400-8.2[profile-id-not-uuid]",
+        "lists.flows-bad-query-400-8.2[status-unknown]",
+        "lists.sources-bad-query-400[format-unknown]",
+        "lists.sources-bad-query-400-8.2[collected-by-ids-not-uuids]",
+    },
 }
 
 
