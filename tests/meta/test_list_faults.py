@@ -1,8 +1,7 @@
 """Meta-tests of the listing checks: each listing fault of the reference (a filter ignored,
-reverse_order ignored, collected_by not maintained, a wrong X-Paging-NextKey, invalid
-filter values accepted) is caught by
-exactly its checks among the list, sort, collection, paging, flow and source checks, and the
-clean reference passes them all, serially and with -n 2.
+reverse_order ignored, collected_by not maintained, a wrong X-Paging-NextKey, invalid filter
+values accepted) is caught by exactly its checks among the list, sort, collection, paging,
+flow and source checks, and the clean reference passes them all, serially and with -n 2.
 
 The variants that make the other legal listing choices (small pages, no optional paging
 headers, a per-page X-Paging-Count, equal labels newest first) are kept green by the
