@@ -131,17 +131,22 @@ def test_collected_by_ids_filter_lists_members_and_top_level_flows(tams, collect
     MUST,
     "GET /sources collected_by_ids (sources whose collected_by lists one of the ids)",
     since="8.2",
-    ops=("GET /sources", "GET /sources/{sourceId}"),
+    ops=("GET /sources", "GET /sources/{sourceId}", "PUT /sources/{sourceId}/tags/{name}"),
 )
 def test_sources_collected_by_ids_agrees_with_collected_by(tams, collection):
     """MUST (8.2+): GET /sources?collected_by_ids=<C's source> lists exactly the kit's sources
     whose collected_by shows C's source (service-managed, possibly inferred from the flow
-    collection), and an unknown id lists none of them."""
+    collection), an unknown id lists none of them, and the empty value lists those with no
+    collected_by."""
     flows = {k: tams.get(f"/flows/{collection[k]}").json() for k in ("C", "V", "A", "L")}
     ours = {f["source_id"] for f in flows.values()}
     parent = flows["C"]["source_id"]
-    shown = {
-        sid for sid in ours if parent in tams.get(f"/sources/{sid}").json().get("collected_by", [])
-    }
-    assert listed(tams, "/sources", None, collected_by_ids=parent) & ours == shown
-    assert listed(tams, "/sources", None, collected_by_ids=str(uuid.uuid4())) & ours == set()
+    marker = collection["marker"]
+    for sid in ours:
+        assert tams.put(f"/sources/{sid}/tags/{PROBE}", marker).status_code == 204
+    parents = {sid: tams.get(f"/sources/{sid}").json().get("collected_by", []) for sid in ours}
+    shown = {sid for sid in ours if parent in parents[sid]}
+    assert listed(tams, "/sources", marker, collected_by_ids=parent) == shown
+    assert listed(tams, "/sources", marker, collected_by_ids=str(uuid.uuid4())) == set()
+    top_level = {sid for sid in ours if not parents[sid]}
+    assert listed(tams, "/sources", marker, collected_by_ids="") == top_level
