@@ -98,7 +98,9 @@ def main() -> int:
             order = [("empty", empty), ("full", full)]
             if round_no % 2:
                 order.reverse()
-            took = {name: timed(session, srv.base_url, marker, args.requests) for name, srv in order}
+            took = {
+                name: timed(session, srv.base_url, marker, args.requests) for name, srv in order
+            }
             for name, seconds in took.items():
                 per_request[name].append(seconds / args.requests * 1000)
             ratios.append(took["full"] / took["empty"])
