@@ -55,6 +55,7 @@ suite: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/mock_s3_throughput.py
+	$(BIN)/python benchmarks/reference_scaling.py
 
 clean:
 	rm -rf $(VENV) reports/*/ reports/.pytest_cache .pytest_cache .ruff_cache

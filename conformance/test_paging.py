@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from tams_conformance.levels import MUST, SHOULD, check
+from tams_conformance.levels import MUST, SHOULD, check, unsupported
 
 PAGED_FLOWS = 5
 
@@ -115,3 +115,100 @@ def test_head_on_a_listing_gives_the_paging_headers_without_a_body(tams, tagged_
 def test_bad_query_values_on_flows_answer_400(tams, params):
     """MUST: a malformed limit or timerange on GET /flows answers 400."""
     assert tams.get("/flows", params=params).status_code == 400
+
+
+@check(
+    "paging.nextkey-follow-to-the-end",
+    MUST,
+    "GET /flows X-Paging-NextKey (supplied to page= gives the next page)",
+    ops=("GET /flows",),
+)
+def test_following_x_paging_nextkey_lists_every_flow_once(tams, tagged_flows):
+    """MUST: where X-Paging-NextKey is sent, passing it as page= from limit=2 on lists every
+    flow exactly once and ends; a page with a next link and no NextKey is reported."""
+    marker, ids = tagged_flows
+    params = {"limit": 2, "tag.paging_probe": marker}
+    response = tams.get("/flows", params=params)
+    if "X-Paging-NextKey" not in response.headers:
+        unsupported("the target sends no X-Paging-NextKey (clients page by the Link header)")
+    seen: list[str] = []
+    for _ in range(PAGED_FLOWS + 2):
+        assert response.status_code == 200
+        seen.extend(f["id"] for f in response.json())
+        key = response.headers.get("X-Paging-NextKey")
+        if not key:
+            break
+        response = tams.get("/flows", params={**params, "page": key})
+    assert len(seen) == len(set(seen)), f"paging by X-Paging-NextKey repeated flows: {seen}"
+    assert sorted(seen) == sorted(ids), "paging by X-Paging-NextKey missed flows"
+
+
+@check(
+    "paging.count-header",
+    MUST,
+    "X-Paging-Count: the number of items in the returned data set",
+    since="8.2",
+    ops=("GET /flows",),
+)
+def test_x_paging_count_counts_the_page_or_the_whole_set(tams, tagged_flows):
+    """MUST (8.2+): where X-Paging-Count is sent with limit=2 over five flows, it is the
+    number of items of the page or of the whole filtered set, on every page."""
+    marker, _ = tagged_flows
+    counted = False
+    for page in tams.pages("/flows", {"limit": 2, "tag.paging_probe": marker}):
+        raw = page.headers.get("X-Paging-Count")
+        if raw is None:
+            continue
+        counted = True
+        assert raw.strip().isdigit(), f"X-Paging-Count {raw!r} is not an integer"
+        assert int(raw) in (len(page.json()), PAGED_FLOWS), (
+            f"X-Paging-Count {raw} is neither the page's {len(page.json())} items nor the "
+            f"set's {PAGED_FLOWS}"
+        )
+    if not counted:
+        unsupported("the target sends no X-Paging-Count (an optional header)")
+
+
+@check(
+    "paging.limit-above-maximum",
+    SHOULD,
+    "GET /flows limit: services may have their own maximum; X-Paging-Limit reports it",
+    ops=("GET /flows",),
+)
+def test_a_limit_above_the_maximum_is_lowered_not_refused(tams, tagged_flows):
+    """SHOULD: limit=1000000 answers 200 with pages no longer than X-Paging-Limit (when
+    sent), and following them lists the five flows once each."""
+    marker, ids = tagged_flows
+    seen: list[str] = []
+    for page in tams.pages("/flows", {"limit": 1000000, "tag.paging_probe": marker}):
+        assert page.status_code == 200, f"limit=1000000 answered {page.status_code}"
+        applied = page.headers.get("X-Paging-Limit")
+        if applied is not None:
+            assert len(page.json()) <= int(applied) <= 1000000
+        seen.extend(f["id"] for f in page.json())
+    assert sorted(seen) == sorted(ids)
+
+
+@pytest.mark.parametrize("path", ["/flow-delete-requests", "/service/storage-backends"])
+@check(
+    "paging.other-listings",
+    MUST,
+    "limit and paging of GET /flow-delete-requests and GET /service/storage-backends",
+    since="8.2",
+    ops=("GET /flow-delete-requests", "GET /service/storage-backends"),
+)
+def test_other_listings_honour_limit_and_page_without_repeats(tams, path):
+    """MUST (8.2+): with limit=1 every page holds at most one item (or X-Paging-Limit),
+    following rel="next" ends, and no item is listed twice (storage backends: the pages hold
+    what the unpaged listing holds)."""
+    seen: list[str] = []
+    for page in tams.pages(path, {"limit": 1}):
+        assert page.status_code == 200, tams.origin_note(page.url, "next link")
+        applied = int(page.headers.get("X-Paging-Limit", 1))
+        assert applied <= 1, f"X-Paging-Limit {applied} exceeds the requested limit 1"
+        assert len(page.json()) <= 1
+        seen.extend(item["id"] for item in page.json())
+    assert len(seen) == len(set(seen)), f"{path}: an item was listed twice: {seen}"
+    if path == "/service/storage-backends":
+        every = tams.get(path).json()
+        assert sorted(seen) == sorted(b["id"] for b in every)

@@ -8,7 +8,7 @@ from mediatimestamp import Timestamp
 
 from tams_reference.auth import AuthSettings
 from tams_reference.faults import check_faults
-from tams_reference.variants import check_variants
+from tams_reference.variants import SMALL_PAGE_LIMIT, SMALL_PAGES, check_variants
 
 DELETE_MODES = ("sync", "async")
 
@@ -64,6 +64,9 @@ class ServerConfig:
                 "presign_expiry_s must be at least min_presigned_url_timeout "
                 f"({self.min_presigned_url_timeout})"
             )
+        if SMALL_PAGES in self.variants:  # the service's own small default and maximum limit
+            object.__setattr__(self, "default_page_limit", SMALL_PAGE_LIMIT)
+            object.__setattr__(self, "max_page_limit", SMALL_PAGE_LIMIT)
         if not 0 < self.default_page_limit <= self.max_page_limit:
             raise ValueError("default_page_limit must be between 1 and max_page_limit")
 

@@ -32,6 +32,11 @@ Where each one acts:
 - ``put-merges``: ``store/flows.py: put_flow``.
 - ``segments-for-missing-flow``: ``store/segments.py: post_segments`` (foreign keys off, as a
   server without them; the object's allocation flow is not checked either).
+- ``flow-filters-ignored``: ``store/flows.py: list_flows`` (``FILTERS_IGNORED``).
+- ``reverse-order-ignored``: ``list_flows`` and ``store/sources.py: list_sources``.
+- ``collected-by-not-maintained``: ``store/flows.py`` (``list_flows``, ``_render``).
+- ``paging-nextkey-wrong``: ``paging.shape_headers``.
+- ``lax-list-queries``: ``handlers/listing.py: ListQuery``.
 """
 
 from __future__ import annotations
@@ -39,6 +44,26 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 FAULTS: dict[str, str] = {
+    "flow-filters-ignored": (
+        "GET /flows ignores the codec, label, frame_width and frame_height filters (every flow "
+        "matches them)."
+    ),
+    "reverse-order-ignored": (
+        "GET /flows and GET /sources ignore reverse_order (the default order comes back, while "
+        "X-Paging-Reverse-Order still says true)."
+    ),
+    "collected-by-not-maintained": (
+        "Flows never show collected_by, though other flows' flow_collection lists them (the "
+        "collected_by_ids filter still works)."
+    ),
+    "lax-list-queries": (
+        "GET /flows and GET /sources drop an invalid format, codec, status, source_id, "
+        "profile_id or collected_by_ids value (no filter) instead of answering 400."
+    ),
+    "paging-nextkey-wrong": (
+        "X-Paging-NextKey names the first item of the page instead of its last, so paging by "
+        "it repeats items (the Link header is right)."
+    ),
     "ignore-cascade": (
         "Every delete succeeds and removes only the entity itself: sources leave their flows, "
         "flows leave their segments, segment deletes never garbage-collect objects; "

@@ -27,6 +27,7 @@ class Page:
     limit: int
     next_key: str | None
     count: int
+    first_key: str | None = None  # what the `paging-nextkey-wrong` fault reports instead
 
 
 def parse_limit(raw: str | None, default: int, maximum: int) -> int:
@@ -84,4 +85,29 @@ def paginate(
         limit=limit,
         next_key=next_key,
         count=len(keyed),
+        first_key=encode_key(chosen[0][0]) if chosen else None,
     )
+
+
+# Paging headers a server may leave out: only Link is needed to page (the `minimal-paging-headers`
+# variant); X-Paging-Count is "the number of items in the returned data set", which a server may
+# read as this page's items (the `page-count-per-page` variant).
+OPTIONAL_HEADERS = (
+    "X-Paging-Limit",
+    "X-Paging-Count",
+    "X-Paging-Reverse-Order",
+    "X-Paging-NextKey",
+)
+
+
+def shape_headers(
+    headers: Any, page: Page, faults: frozenset[str], variants: frozenset[str]
+) -> None:
+    """Apply the paging variants and faults to a listing's response headers (in place)."""
+    if "page-count-per-page" in variants:
+        headers["X-Paging-Count"] = str(len(page.items))
+    if "paging-nextkey-wrong" in faults and page.next_key is not None and page.first_key:
+        headers["X-Paging-NextKey"] = page.first_key  # the page's first item, not its last
+    if "minimal-paging-headers" in variants:
+        for name in OPTIONAL_HEADERS:
+            headers.pop(name, None)

@@ -35,6 +35,14 @@ reference command line, or ``reference: {variants: [a, b]}`` in targets.yaml.
   ``referenced_by_flows`` is updated at once. The spec's objects "have been or will be deleted".
 - ``relative-next-links``: the paging ``Link: <...>; rel="next"`` carries a path relative to
   the host (``</flows?limit=2&page=...>``) instead of an absolute URL (``Api.paged``).
+- ``small-pages``: the service's own default and maximum ``limit`` is 3 on every listing
+  (``config.py``): a client asking for more gets 3 per page, ``X-Paging-Limit: 3``, and pages on.
+- ``minimal-paging-headers``: listings carry only ``Link`` of the paging headers (no
+  ``X-Paging-Limit``, ``-Count``, ``-Reverse-Order``, ``-NextKey``; ``paging.shape_headers``).
+- ``page-count-per-page``: ``X-Paging-Count`` counts the items of this page, not of the whole
+  filtered set ("the number of items in the returned data set"; ``paging.shape_headers``).
+- ``label-ties-newest-first``: ``sort_by=label`` orders flows and sources of equal label newest
+  first, not by id (the spec leaves ties open; ``store/flows.py``, ``store/sources.py``).
 """
 
 from __future__ import annotations
@@ -49,6 +57,11 @@ HOST_ONLY_PUT_URLS = "host-only-put-urls"
 RELATIVE_NEXT_LINKS = "relative-next-links"
 LATE_GC = "late-gc"
 DEFERRED_204 = "deferred-204"
+SMALL_PAGES = "small-pages"
+SMALL_PAGE_LIMIT = 3
+MINIMAL_PAGING_HEADERS = "minimal-paging-headers"
+PAGE_COUNT_PER_PAGE = "page-count-per-page"
+LABEL_TIES_NEWEST_FIRST = "label-ties-newest-first"
 
 VARIANTS: dict[str, str] = {
     ASYNC_EVERYWHERE: (
@@ -77,6 +90,10 @@ VARIANTS: dict[str, str] = {
     RELATIVE_NEXT_LINKS: (
         'Paging Link headers carry a host-relative URL (</flows?page=...>; rel="next").'
     ),
+    SMALL_PAGES: f"Every listing's default and maximum limit is {SMALL_PAGE_LIMIT}.",
+    MINIMAL_PAGING_HEADERS: "Listings send Link but none of the optional X-Paging-* headers.",
+    PAGE_COUNT_PER_PAGE: "X-Paging-Count is the number of items on this page.",
+    LABEL_TIES_NEWEST_FIRST: "sort_by=label orders equal labels newest first, not by id.",
 }
 
 

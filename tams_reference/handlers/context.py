@@ -9,7 +9,7 @@ from werkzeug.wrappers import Request, Response
 from tams_reference.config import ServerConfig
 from tams_reference.httputil import paged_response
 from tams_reference.media import MediaStore
-from tams_reference.paging import Page
+from tams_reference.paging import Page, shape_headers
 from tams_reference.store import Store
 from tams_reference.variants import RELATIVE_NEXT_LINKS
 
@@ -29,4 +29,6 @@ class Api:
     ) -> Response:
         """A listing answer; its next link's form follows the ``relative-next-links`` variant."""
         relative = self.config.chose(RELATIVE_NEXT_LINKS)
-        return paged_response(request, page, reverse, extra, relative_link=relative)
+        response = paged_response(request, page, reverse, extra, relative_link=relative)
+        shape_headers(response.headers, page, self.config.faults, self.config.variants)
+        return response

@@ -89,6 +89,7 @@ def list_delete_requests(api: Api, request: Request) -> Response:
         raise BadRequest(f"sort_by {sort_by!r} is not one of created, expiry")
     page = api.store.list_delete_requests(
         reverse=reverse,
+        sort_by=sort_by,
         limit=query_limit(request, api.config.default_page_limit, api.config.max_page_limit),
         page=request.args.get("page"),
     )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from werkzeug.wrappers import Request, Response
 
-from tams_reference.errors import BadRequest
 from tams_reference.handlers.context import Api
+from tams_reference.handlers.listing import FLOW_STATUSES, FORMATS, ListQuery
 from tams_reference.httputil import (
     json_response,
     no_content,
@@ -17,30 +17,29 @@ from tams_reference.httputil import (
     read_json,
     sub_resource,
 )
-from tams_reference.store.common import is_uuid
 
 
 def list_flows(api: Api, request: Request) -> Response:
     tags, tag_exists = query_tags(request)
     reverse = bool(query_bool(request, "reverse_order", False))
+    query = ListQuery(request, lax=api.config.has("lax-list-queries"))
     timerange = query_timerange(request)
     if request.args.get("timerange") == "_":
         timerange = None  # the default: every flow, with or without segments
-    collected = request.args.get("collected_by_ids")
-    collected_ids = None if collected is None else [i for i in collected.split(",") if i]
-    if collected_ids and not all(is_uuid(i) for i in collected_ids):
-        raise BadRequest("collected_by_ids must be a comma-separated list of uuids")
     page = api.store.list_flows(
-        source_id=request.args.get("source_id"),
-        fmt=request.args.get("format"),
-        codec=request.args.get("codec"),
+        source_id=query.uuid("source_id"),
+        fmt=query.enum("format", FORMATS),
+        codec=query.mime("codec"),
         label=request.args.get("label"),
         tags=tags,
         tag_exists=tag_exists,
         frame_width=query_int(request, "frame_width"),
         frame_height=query_int(request, "frame_height"),
         timerange=timerange,
-        collected_by_ids=collected_ids,
+        collected_by_ids=query.uuid_list(),
+        status=query.enum("status", FLOW_STATUSES),
+        profile_id=query.uuid("profile_id"),
+        init_segments=query_bool(request, "init_segments"),
         sort_by=request.args.get("sort_by", "created"),
         reverse=reverse,
         limit=query_limit(request, api.config.default_page_limit, api.config.max_page_limit),

@@ -5,8 +5,16 @@ from __future__ import annotations
 from werkzeug.wrappers import Request, Response
 
 from tams_reference.handlers.context import Api
-from tams_reference.httputil import json_response, no_content, read_json
+from tams_reference.httputil import (
+    json_response,
+    no_content,
+    query_bool,
+    query_limit,
+    query_tags,
+    read_json,
+)
 from tams_reference.paging import paginate
+from tams_reference.store.common import tags_match
 
 ROOT = ["service", "flows", "sources", "flow-delete-requests"]
 
@@ -25,6 +33,23 @@ def post_service(api: Api, request: Request) -> Response:
 
 
 def get_storage_backends(api: Api, request: Request) -> Response:
-    backend = api.media.backend()
-    page = paginate([((backend["label"], backend["id"]), backend)], limit=1, page=None)
-    return api.paged(request, page)
+    """Label order, unlabelled backends after by id (before with reverse_order), filtered on
+    tags, paged like every listing (8.2)."""
+    tags, tag_exists = query_tags(request)
+    reverse = bool(query_bool(request, "reverse_order", False))
+    known = [api.media.backend()]
+    backends = [b for b in known if tags_match(b.get("tags", {}), tags, tag_exists)]
+    keyed = [(_label_key(b), b) for b in backends]
+    page = paginate(
+        keyed,
+        limit=query_limit(request, api.config.default_page_limit, api.config.max_page_limit),
+        page=request.args.get("page"),
+        descending=reverse,
+    )
+    return api.paged(request, page, reverse)
+
+
+def _label_key(backend: dict) -> tuple[int, str, str]:
+    if "label" in backend:
+        return (0, backend["label"], backend["id"])
+    return (1, backend["id"], backend["id"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from werkzeug.wrappers import Request, Response
 
 from tams_reference.handlers.context import Api
+from tams_reference.handlers.listing import FORMATS, ListQuery
 from tams_reference.httputil import (
     json_response,
     query_bool,
@@ -17,11 +18,13 @@ from tams_reference.httputil import (
 def list_sources(api: Api, request: Request) -> Response:
     tags, tag_exists = query_tags(request)
     reverse = bool(query_bool(request, "reverse_order", False))
+    query = ListQuery(request, lax=api.config.has("lax-list-queries"))
     page = api.store.list_sources(
         label=request.args.get("label"),
-        fmt=request.args.get("format"),
+        fmt=query.enum("format", FORMATS),
         tags=tags,
         tag_exists=tag_exists,
+        collected_by_ids=query.uuid_list(),
         sort_by=request.args.get("sort_by", "created"),
         reverse=reverse,
         limit=query_limit(request, api.config.default_page_limit, api.config.max_page_limit),

@@ -31,6 +31,34 @@ CREATE TABLE IF NOT EXISTS flows (
     created_seq INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS flows_source ON flows(source_id);
+-- Listing filters run in SQL: expression indexes on the filtered properties, and tags and
+-- collection membership as tables kept by triggers from the JSON body (every write path of
+-- the body is covered, and nothing scans bodies to answer a filter or a collected_by).
+CREATE INDEX IF NOT EXISTS flows_label ON flows(json_extract(body, '$.label'));
+CREATE INDEX IF NOT EXISTS flows_format ON flows(json_extract(body, '$.format'));
+CREATE TABLE IF NOT EXISTS flow_tags (
+    flow_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    value TEXT  -- NULL: the row that says the tag exists (an array tag may be empty)
+);
+CREATE INDEX IF NOT EXISTS flow_tags_lookup ON flow_tags(name, value, flow_id);
+CREATE INDEX IF NOT EXISTS flow_tags_owner ON flow_tags(flow_id);
+CREATE TABLE IF NOT EXISTS flow_members (
+    collector_id TEXT NOT NULL,
+    member_id TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    role TEXT
+);
+CREATE INDEX IF NOT EXISTS flow_members_member ON flow_members(member_id, collector_id);
+CREATE INDEX IF NOT EXISTS flow_members_collector ON flow_members(collector_id);
+CREATE INDEX IF NOT EXISTS sources_label ON sources(json_extract(body, '$.label'));
+CREATE TABLE IF NOT EXISTS source_tags (
+    source_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    value TEXT
+);
+CREATE INDEX IF NOT EXISTS source_tags_lookup ON source_tags(name, value, source_id);
+CREATE INDEX IF NOT EXISTS source_tags_owner ON source_tags(source_id);
 CREATE TABLE IF NOT EXISTS objects (
     id TEXT PRIMARY KEY,
     allocated_for_flow TEXT NOT NULL,
@@ -69,6 +97,49 @@ CREATE TABLE IF NOT EXISTS delete_requests (
 """
 
 
+def _tag_rows(table: str, owner: str) -> str:
+    """Statements filling ``table`` from NEW.body's tags: a presence row, then one row per
+    string value or array element."""
+    tags = "json_each(NEW.body, '$.tags')"
+    return f"""
+    INSERT INTO {table} ({owner}, name, value) SELECT NEW.id, key, NULL FROM {tags};
+    INSERT INTO {table} ({owner}, name, value) SELECT NEW.id, key, value FROM {tags}
+        WHERE type = 'text';
+    INSERT INTO {table} ({owner}, name, value) SELECT NEW.id, t.key, e.value
+        FROM {tags} AS t, json_each(t.value) AS e WHERE t.type = 'array';"""
+
+
+_MEMBERS = """
+    INSERT INTO flow_members (collector_id, member_id, position, role)
+        SELECT NEW.id, json_extract(value, '$.id'), key, json_extract(value, '$.role')
+        FROM json_each(NEW.body, '$.flow_collection') WHERE type = 'object';"""
+
+TRIGGERS = f"""
+CREATE TRIGGER IF NOT EXISTS flows_index_insert AFTER INSERT ON flows BEGIN
+    {_tag_rows("flow_tags", "flow_id")}{_MEMBERS}
+END;
+CREATE TRIGGER IF NOT EXISTS flows_index_update AFTER UPDATE OF body ON flows BEGIN
+    DELETE FROM flow_tags WHERE flow_id = OLD.id;
+    DELETE FROM flow_members WHERE collector_id = OLD.id;
+    {_tag_rows("flow_tags", "flow_id")}{_MEMBERS}
+END;
+CREATE TRIGGER IF NOT EXISTS flows_index_delete AFTER DELETE ON flows BEGIN
+    DELETE FROM flow_tags WHERE flow_id = OLD.id;
+    DELETE FROM flow_members WHERE collector_id = OLD.id;
+END;
+CREATE TRIGGER IF NOT EXISTS sources_index_insert AFTER INSERT ON sources BEGIN
+    {_tag_rows("source_tags", "source_id")}
+END;
+CREATE TRIGGER IF NOT EXISTS sources_index_update AFTER UPDATE OF body ON sources BEGIN
+    DELETE FROM source_tags WHERE source_id = OLD.id;
+    {_tag_rows("source_tags", "source_id")}
+END;
+CREATE TRIGGER IF NOT EXISTS sources_index_delete AFTER DELETE ON sources BEGIN
+    DELETE FROM source_tags WHERE source_id = OLD.id;
+END;
+"""
+
+
 def now_iso() -> str:
     """The current UTC time as an RFC 3339 date-time string."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -83,6 +154,7 @@ class Database:
         self.conn.row_factory = sqlite3.Row
         self.conn.execute("PRAGMA foreign_keys=ON")
         self.conn.executescript(SCHEMA)
+        self.conn.executescript(TRIGGERS)
         start = self.conn.execute(
             "SELECT MAX(m) FROM (SELECT MAX(created_seq) AS m FROM flows "
             "UNION ALL SELECT MAX(created_seq) FROM sources "

@@ -17,16 +17,19 @@ from tams_reference.store.common import (
     flow_row,
     is_uuid,
     loads,
-    tags_match,
     writable_flow_row,
 )
 from tams_reference.store.db import Database, now_iso
+from tams_reference.store.listing import collected_by, flow_where, sort_key
 from tams_reference.store.sources import drop_source_if_unused, ensure_source
 from tams_reference.timeranges import MAX_NS, MIN_NS, bounds_ns, extent
+from tams_reference.variants import LABEL_TIES_NEWEST_FIRST
 
 # Set by the service, never taken from a PUT body (flow-common.json; `timerange` MUST be ignored).
 SERVER_MANAGED = ("created", "metadata_updated", "segments_updated", "timerange", "collected_by")
 FLOW_SORTS = ("created", "metadata_updated", "label")
+# What the `flow-filters-ignored` fault leaves out of GET /flows.
+FILTERS_IGNORED = ("codec", "label", "frame")
 STRING_ATTRS = ("label", "description")
 INT_ATTRS = ("max_bit_rate", "avg_bit_rate")
 FORMATS = (
@@ -147,6 +150,9 @@ class FlowsMixin:
         frame_height: int | None = None,
         timerange: TimeRange | None = None,
         collected_by_ids: list[str] | None = None,
+        status: str | None = None,
+        profile_id: str | None = None,
+        init_segments: bool | None = None,
         sort_by: str = "created",
         reverse: bool = False,
         limit: int,
@@ -156,42 +162,41 @@ class FlowsMixin:
         segments, and the empty timerange ``()`` keeps flows without any."""
         if sort_by not in FLOW_SORTS:
             raise BadRequest(f"sort_by {sort_by!r} is not one of {', '.join(FLOW_SORTS)}")
+        where = flow_where(
+            source_id=source_id,
+            fmt=fmt,
+            codec=codec,
+            label=label,
+            frame_width=frame_width,
+            frame_height=frame_height,
+            status=status,
+            profile_id=profile_id,
+            init_segments=init_segments,
+            tags=tags or {},
+            tag_exists=tag_exists or {},
+            collected_by_ids=collected_by_ids,
+            ignored=FILTERS_IGNORED if self.config.has("flow-filters-ignored") else (),
+        )
         with self.db.read() as conn:
             rows = conn.execute(
-                "SELECT id, body, created_seq FROM flows WHERE deleting = 0"
+                f"SELECT id, body, created_seq FROM flows WHERE {where.sql()}", where.params
             ).fetchall()
             with_content = self._flows_with_segments_in(conn, timerange)
-            collected = self._collected_by_map(conn)
+            collected = collected_by(conn, [row["id"] for row in rows])
+        ties = self.config.chose(LABEL_TIES_NEWEST_FIRST)
         keyed = []
         for row in rows:
-            body = loads(row["body"])
-            essence = body.get("essence_parameters", {})
-            checks = (
-                (source_id, body["source_id"]),
-                (fmt, body.get("format")),
-                (codec, body.get("codec")),
-                (label, body.get("label")),
-                (frame_width, essence.get("frame_width")),
-                (frame_height, essence.get("frame_height")),
-            )
-            if any(wanted is not None and wanted != have for wanted, have in checks):
-                continue
-            if not tags_match(body.get("tags", {}), tags or {}, tag_exists or {}):
-                continue
             if with_content is not None:
                 wants_empty = timerange is not None and timerange.is_empty()
                 if (row["id"] in with_content) == wants_empty:
                     continue
-            parents = collected.get(row["id"], [])
-            if collected_by_ids is not None:
-                if collected_by_ids == [] and parents:
-                    continue
-                if collected_by_ids and not set(parents) & set(collected_by_ids):
-                    continue
-            if parents:
-                body["collected_by"] = parents
-            keyed.append((_sort_key(body, row["created_seq"], sort_by), body))
+            body = loads(row["body"])
+            if collected.get(row["id"]) and not self.config.has("collected-by-not-maintained"):
+                body["collected_by"] = collected[row["id"]]
+            keyed.append((sort_key(body, row["created_seq"], sort_by, ties), body))
         descending = reverse if sort_by == "label" else not reverse
+        if self.config.has("reverse-order-ignored"):
+            descending = sort_by != "label"
         return paginate(keyed, limit, page, descending=descending)
 
     # -- sub-resources -------------------------------------------------------------------
@@ -281,19 +286,10 @@ class FlowsMixin:
             )
 
     def _render(self, conn: sqlite3.Connection, body: dict[str, Any]) -> dict[str, Any]:
-        parents = self._collected_by_map(conn).get(body["id"])
+        parents = collected_by(conn, [body["id"]]).get(body["id"])
+        if self.config.has("collected-by-not-maintained"):
+            parents = None
         return {**body, "collected_by": parents} if parents else dict(body)
-
-    def _collected_by_map(self, conn: sqlite3.Connection) -> dict[str, list[str]]:
-        """flow id -> ids of the flows whose flow_collection lists it (read-only, inferred)."""
-        parents: dict[str, list[str]] = {}
-        rows = conn.execute(
-            "SELECT id, body FROM flows WHERE deleting = 0 AND body LIKE '%flow_collection%'"
-        )
-        for row in rows:
-            for item in loads(row["body"]).get("flow_collection", []):
-                parents.setdefault(item["id"], []).append(row["id"])
-        return parents
 
     def _check_collection(self, conn: sqlite3.Connection, flow_id: str, items: Any) -> None:
         if not isinstance(items, list) or not all(
@@ -344,11 +340,3 @@ class FlowsMixin:
             for row in rows
             if TimeRange.from_str(row["timerange"]).overlaps_with_timerange(timerange)
         }
-
-
-def _sort_key(body: dict[str, Any], seq: int, sort_by: str) -> tuple[Any, ...]:
-    if sort_by == "label":
-        return (0, body["label"], body["id"]) if "label" in body else (1, body["id"], body["id"])
-    if sort_by == "metadata_updated":
-        return (body.get("metadata_updated", ""), seq)
-    return (seq,)

@@ -60,11 +60,24 @@ class RequestsMixin:
             raise NotFound(f"flow delete request {request_id} does not exist")
         return loads(row["body"])
 
-    def list_delete_requests(self, *, reverse: bool = False, limit: int, page: str | None) -> Page:
-        """Requests, newest first (``reverse`` for oldest first)."""
+    def list_delete_requests(
+        self, *, reverse: bool = False, limit: int, page: str | None, sort_by: str = "created"
+    ) -> Page:
+        """Requests, newest first (``reverse`` for oldest first); ``sort_by=expiry`` puts the
+        ones without an expiry after, by id (before when reversed)."""
         with self.db.read() as conn:
             rows = conn.execute("SELECT body, created_seq FROM delete_requests").fetchall()
-        keyed = [((row["created_seq"],), loads(row["body"])) for row in rows]
+        keyed = []
+        for row in rows:
+            body = loads(row["body"])
+            key: tuple = (row["created_seq"],)
+            if sort_by == "expiry":  # most recent first: unset ones sort lowest, so last
+                key = (
+                    (1, body["expiry"], row["created_seq"])
+                    if "expiry" in body
+                    else (0, body["id"], 0)
+                )
+            keyed.append((key, body))
         return paginate(keyed, limit, page, descending=not reverse)
 
     def pending_delete_requests(self) -> list[str]:

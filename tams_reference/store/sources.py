@@ -14,9 +14,16 @@ from tams_reference.store.common import (
     dumps,
     is_uuid,
     loads,
-    tags_match,
 )
 from tams_reference.store.db import Database, now_iso
+from tams_reference.store.listing import (
+    Where,
+    sort_key,
+    source_collected_clause,
+    source_collections,
+    tag_clauses,
+)
+from tams_reference.variants import LABEL_TIES_NEWEST_FIRST
 
 SOURCE_SORTS = ("created", "updated", "label")
 
@@ -48,10 +55,12 @@ class SourcesMixin:
     """Source reads and the writable source sub-resources."""
 
     db: Database
+    config: Any
 
     def get_source(self, source_id: str) -> dict[str, Any]:
         with self.db.read() as conn:
-            return self._source_body(conn, source_id)
+            body = self._source_body(conn, source_id)
+            return {**body, **source_collections(conn, [source_id]).get(source_id, {})}
 
     def list_sources(
         self,
@@ -60,6 +69,7 @@ class SourcesMixin:
         fmt: str | None = None,
         tags: Mapping[str, list[str]] | None = None,
         tag_exists: Mapping[str, bool] | None = None,
+        collected_by_ids: list[str] | None = None,
         sort_by: str = "created",
         reverse: bool = False,
         limit: int,
@@ -68,19 +78,25 @@ class SourcesMixin:
         """Sources matching every filter; ``created``/``updated`` sort newest first by default."""
         if sort_by not in SOURCE_SORTS:
             raise BadRequest(f"sort_by {sort_by!r} is not one of {', '.join(SOURCE_SORTS)}")
+        where = Where()
+        where.equal("json_extract(body, '$.label')", label)
+        where.equal("format", fmt)
+        tag_clauses(where, "source_tags", "source_id", "id", tags or {}, tag_exists or {})
+        if collected_by_ids is not None:
+            source_collected_clause(where, collected_by_ids)
         with self.db.read() as conn:
-            rows = conn.execute("SELECT body, created_seq FROM sources").fetchall()
+            rows = conn.execute(
+                f"SELECT id, body, created_seq FROM sources WHERE {where.sql()}", where.params
+            ).fetchall()
+            inferred = source_collections(conn, [row["id"] for row in rows])
+        ties = self.config.chose(LABEL_TIES_NEWEST_FIRST)
         keyed = []
         for row in rows:
-            body = loads(row["body"])
-            if label is not None and body.get("label") != label:
-                continue
-            if fmt is not None and body["format"] != fmt:
-                continue
-            if not tags_match(body.get("tags", {}), tags or {}, tag_exists or {}):
-                continue
-            keyed.append((_sort_key(body, row["created_seq"], sort_by), body))
+            body = {**loads(row["body"]), **inferred.get(row["id"], {})}
+            keyed.append((sort_key(body, row["created_seq"], sort_by, ties), body))
         descending = reverse if sort_by == "label" else not reverse
+        if self.config.has("reverse-order-ignored"):
+            descending = sort_by != "label"
         return paginate(keyed, limit, page, descending=descending)
 
     def get_source_attr(self, source_id: str, attr: str) -> Any:
@@ -138,12 +154,3 @@ class SourcesMixin:
             change(body)
             body["updated"] = now_iso()
             conn.execute("UPDATE sources SET body = ? WHERE id = ?", (dumps(body), source_id))
-
-
-def _sort_key(body: dict[str, Any], seq: int, sort_by: str) -> tuple[Any, ...]:
-    if sort_by == "label":
-        # Unlabelled sources sort after labelled ones, by id (the spec's fallback rule).
-        return (0, body["label"], body["id"]) if "label" in body else (1, body["id"], body["id"])
-    if sort_by == "updated":
-        return (body.get("updated", ""), seq)
-    return (seq,)

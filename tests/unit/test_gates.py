@@ -78,6 +78,25 @@ def tag_put_accepts_arrays(v: str) -> bool:
     return "array" in json.dumps(body["application/json"]["schema"])
 
 
+def has_param(version: str, path: str, name: str, method: str = "get") -> bool:
+    """Whether the operation takes the query parameter (inline or a components reference)."""
+    components = api(version).get("components", {}).get("parameters", {})
+    for item in op(version, path, method).get("parameters", []):
+        if "$ref" in item:
+            item = components.get(item["$ref"].rsplit("/", 1)[-1], {})
+        if item.get("name") == name:
+            return True
+    return False
+
+
+def has_params(version: str, path: str, *names: str) -> bool:
+    return all(has_param(version, path, name) for name in names)
+
+
+def paging_header(version: str, path: str, header: str) -> bool:
+    return header in op(version, path, "get")["responses"]["200"].get("headers", {})
+
+
 SEGMENTS = "/flows/{flowId}/segments"
 OBJECT = "/objects/{objectId}"
 
@@ -147,6 +166,64 @@ GATES: dict[str, tuple[str, Callable[[str], bool]]] = {
         "8.1",
         lambda v: "404 MUST be returned" in response(v, OBJECT, "get", "404"),
     ),
+    "lists.flows-filter-tag-array": ("8.2", tag_put_accepts_arrays),
+    "lists.flows-filter-empty-timerange": (
+        "8.0",
+        lambda v: (
+            "An empty timerange returns Flows with no content"
+            in param(v, "/flows", "get", "timerange").get("description", "")
+        ),
+    ),
+    "lists.flows-bad-query-400-8.2": (
+        "8.2",
+        lambda v: has_params(
+            v,
+            "/flows",
+            "reverse_order",
+            "sort_by",
+            "status",
+            "init_segments",
+            "collected_by_ids",
+            "profile_id",
+        ),
+    ),
+    "lists.flows-filter-status": ("8.2", lambda v: has_param(v, "/flows", "status")),
+    "lists.flows-filter-init-segments": (
+        "8.2",
+        lambda v: has_param(v, "/flows", "init_segments"),
+    ),
+    "lists.flows-filter-profile-id": ("8.2", lambda v: has_param(v, "/flows", "profile_id")),
+    "lists.flows-sort-by": ("8.2", lambda v: has_params(v, "/flows", "sort_by", "reverse_order")),
+    "lists.sources-sort-by": (
+        "8.2",
+        lambda v: has_params(v, "/sources", "sort_by", "reverse_order"),
+    ),
+    "lists.sources-bad-query-400-8.2": (
+        "8.2",
+        lambda v: has_params(v, "/sources", "sort_by", "reverse_order", "collected_by_ids"),
+    ),
+    "lists.storage-backends-filters-order": (
+        "8.2",
+        lambda v: has_params(
+            v, "/service/storage-backends", "reverse_order", "tag.{name}", "tag_exists.{name}"
+        ),
+    ),
+    "collections.collected-by-ids-filter": (
+        "8.2",
+        lambda v: has_param(v, "/flows", "collected_by_ids"),
+    ),
+    "collections.sources-collected-by-ids": (
+        "8.2",
+        lambda v: has_param(v, "/sources", "collected_by_ids"),
+    ),
+    "paging.count-header": ("8.2", lambda v: paging_header(v, "/flows", "X-Paging-Count")),
+    "paging.other-listings": (
+        "8.2",
+        lambda v: (
+            has_param(v, "/flow-delete-requests", "limit")
+            and has_param(v, "/service/storage-backends", "limit")
+        ),
+    ),
     "deletion.flow-objects-collected": (
         "8.0",
         lambda v: (
@@ -179,6 +256,28 @@ EVERY_VERSION: dict[str, Callable[[str], bool]] = {
     "storage.existing-object-id-400": lambda v: (
         "already exist" in response(v, "/flows/{flowId}/storage", "post", "400")
     ),
+    "lists.flows-filter-format": lambda v: has_param(v, "/flows", "format"),
+    "lists.flows-filter-codec": lambda v: has_param(v, "/flows", "codec"),
+    "lists.flows-filter-label": lambda v: has_param(v, "/flows", "label"),
+    "lists.flows-filter-frame-size": lambda v: has_params(
+        v, "/flows", "frame_width", "frame_height"
+    ),
+    "lists.flows-filter-tag-values": lambda v: has_param(v, "/flows", "tag.{name}"),
+    "lists.flows-filter-tag-exists": lambda v: has_param(v, "/flows", "tag_exists.{name}"),
+    "lists.flows-filter-timerange": lambda v: has_param(v, "/flows", "timerange"),
+    "lists.flows-bad-query-400": lambda v: "400" in op(v, "/flows", "get")["responses"],
+    "lists.sources-filter-label": lambda v: has_param(v, "/sources", "label"),
+    "lists.sources-filter-tags": lambda v: has_params(
+        v, "/sources", "tag.{name}", "tag_exists.{name}"
+    ),
+    "lists.sources-filter-format-none": lambda v: has_param(v, "/sources", "format"),
+    "lists.sources-bad-query-400": lambda v: "400" in op(v, "/sources", "get")["responses"],
+    "collections.flow-collection-round-trip": lambda v: (
+        "flow_collection" in flow_common(v)["properties"]
+    ),
+    "collections.collected-by-maintained": lambda v: "collected_by" in flow_common(v)["properties"],
+    "paging.nextkey-follow-to-the-end": lambda v: paging_header(v, "/flows", "X-Paging-NextKey"),
+    "paging.limit-above-maximum": lambda v: paging_header(v, "/flows", "X-Paging-Limit"),
     "storage.unknown-flow-404": lambda v: (
         "404" in op(v, "/flows/{flowId}/storage", "post")["responses"]
     ),
