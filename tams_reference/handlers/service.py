@@ -25,6 +25,7 @@ def post_service(api: Api, request: Request) -> Response:
 
 
 def get_storage_backends(api: Api, request: Request) -> Response:
-    backend = api.media.backend()
-    page = paginate([((backend["label"], backend["id"]), backend)], limit=1, page=None)
+    backends = api.store.storage_backends()
+    keyed = [((b["label"], b["id"]), b) for b in backends]
+    page = paginate(keyed, limit=len(keyed), page=None)
     return api.paged(request, page)
