@@ -59,7 +59,7 @@ def test_upload_with_exactly_the_declared_headers_succeeds(factory, runtime):
     headers) and nothing else succeeds (2xx), and the store holds the bytes after it (checked
     through the store itself when it is embedded)."""
     flow = factory.flow()
-    [media] = factory.allocate(flow["id"], 1)
+    [media] = factory.allocate(flow["id"], 1, presigned=True)  # the presigned contract
     data = media_bytes("declared-headers")
     response = upload(media["put_url"], data, transcript=runtime.transcript)
     sent = ", ".join(declared_headers(media["put_url"])) or "none"

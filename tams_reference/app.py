@@ -71,7 +71,7 @@ def build_rules(api: Api) -> list[tuple[str, list[str], Handler]]:
             ("/objects/<path:object_id>/instances", ["POST", "DELETE"], objects.instances),
             ("/objects/<path:object_id>", ["GET"], objects.get_object),
         ]
-    rules.append(("/_media/<storage_id>/<object_id>", ["PUT"], objects.put_media))
+    rules.append(("/_media/<storage_id>/<path:object_id>", ["PUT"], objects.put_media))
     rules += [
         (
             f"/sources/<source_id>/{attr}",

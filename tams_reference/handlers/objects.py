@@ -29,6 +29,11 @@ def get_object(api: Api, request: Request, object_id: str) -> Response:
     )
     response = api.paged(request, page)
     response.set_data(json.dumps(body))
+    link = response.headers.get("Link")
+    if link:  # the next link names the object as the request did: %2F stays encoded
+        raw_path = _raw_path(request)
+        origin = "" if link.startswith("</") else request.host_url.rstrip("/")
+        response.headers["Link"] = f"<{origin}{raw_path}?{link.split('?', 1)[1]}"
     return response
 
 
@@ -44,20 +49,24 @@ def instances(api: Api, request: Request, object_id: str) -> Response:
 def put_media(api: Api, request: Request, storage_id: str, object_id: str) -> Response:
     """PUT to a non-presigned put_url: the API's own authentication applies (app.py)."""
     api.store.accept_upload(
-        storage_id, unquote(object_id), request.get_data(), request.headers.get("Content-Type")
+        storage_id, object_id, request.get_data(), request.headers.get("Content-Type")
     )
     return no_content(200)
 
 
 def raw_object_id(request: Request, suffix: str = "") -> str:
     """The object id from the undecoded path, so ``%2F`` in an id is not a path separator."""
-    raw = request.environ.get("REQUEST_URI") or request.environ.get("RAW_URI") or request.path
-    path = raw.split("?", 1)[0]
+    path = _raw_path(request)
     if suffix and path.endswith(suffix):
         path = path[: -len(suffix)]
     if not path.startswith(OBJECTS) or "/" in path[len(OBJECTS) :]:
         raise NotFound(f"no such path {path}; encode / in object ids as %2F")
     return unquote(path[len(OBJECTS) :])
+
+
+def _raw_path(request: Request) -> str:
+    raw = request.environ.get("REQUEST_URI") or request.environ.get("RAW_URI") or request.path
+    return raw.split("?", 1)[0]
 
 
 def url_options(request: Request) -> UrlOptions:
