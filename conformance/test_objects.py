@@ -189,12 +189,12 @@ def test_invalid_instance_body_is_400_and_adds_nothing(tams, factory, body):
 @check(
     "objects.instance-unknown-object-404",
     MUST,
-    "POST/DELETE /objects/{objectId}/instances 404, also for an allocated, unregistered id",
-    since="8.0",
+    "POST/DELETE /objects/{objectId}/instances 404, also for an allocated, unregistered id (8.1)",
+    since="8.1",
     ops=(POST, DELETE),
 )
 def test_instances_of_an_unknown_or_unregistered_object_are_404(tams, factory):
-    """MUST (8.0+): POST and DELETE instances of an object id nobody allocated, and of one
+    """MUST (8.1+): POST and DELETE instances of an object id nobody allocated, and of one
     allocated but never registered, answer 404."""
     flow_id = factory.flow()["id"]
     [media] = factory.allocate(flow_id, 1)
