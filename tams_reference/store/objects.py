@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from botocore.exceptions import ClientError
+
 from tams_reference.errors import BadRequest, NotFound
 from tams_reference.media import BACKEND_TAGS
 from tams_reference.paging import Page, paginate
@@ -132,7 +134,10 @@ class ObjectsMixin:
                 sources = [i["storage_id"] for i in have if i["storage_id"]]
                 if not sources:
                     raise BadRequest(f"object {object_id} has no controlled instance to copy from")
-                self.media.copy(object_id, sources[0], storage_id)  # type: ignore[attr-defined]
+                try:
+                    self.media.copy(object_id, sources[0], storage_id)  # type: ignore[attr-defined]
+                except ClientError:
+                    raise BadRequest(f"object {object_id} has no media to copy yet") from None
                 self._insert_instance(conn, object_id, storage_id, backends[storage_id]["label"])
                 return
             label, url = body["label"], body["url"]
