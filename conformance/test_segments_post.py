@@ -270,3 +270,198 @@ def test_overlapping_segment_is_refused_with_400_and_the_first_is_kept(tams, fac
     )
     assert segment_ranges(tams, flow_id) == [TimeRange.from_str(first.timerange)]
     assert_unregistered(runtime, object_id)
+
+
+def listed_items(tams, flow_id: str, params: dict | None = None) -> list[dict]:
+    response = tams.get(f"/flows/{flow_id}/segments", params=params)
+    assert response.status_code == 200, f"GET segments answered {response.status_code}"
+    return response.json()
+
+
+def no_overlaps(ranges: list[TimeRange]) -> list[tuple[str, str]]:
+    return [
+        (str(a), str(b))
+        for i, a in enumerate(ranges)
+        for b in ranges[i + 1 :]
+        if a.overlaps_with_timerange(b)
+    ]
+
+
+@check(
+    "segments.bulk-overlap-refused",
+    SHOULD,
+    POST_SEGMENTS + ": the timerange of the Segment MUST NOT overlap any other Segment; "
+    "undefined behaviour, a service may return 400",
+    ops=(POST_SEGMENTS, "GET /flows/{flowId}/segments"),
+)
+def test_overlap_inside_one_bulk_post_leaves_no_overlapping_segments(tams, factory, runtime):
+    """SHOULD, a warning only: an array [0:0_2:0), [1:0_3:0) overlaps itself; whatever the
+    answer (200 naming the second, or 400), the flow must not end with two overlapping
+    segments, and an object reported failed stays unregistered."""
+    flow_id = factory.flow()["id"]
+    first, second = (unregistered_object(factory, flow_id) for _ in range(2))
+    body = [
+        {"object_id": first, "timerange": "[0:0_2:0)"},
+        {"object_id": second, "timerange": "[1:0_3:0)"},
+    ]
+
+    response = tams.post(f"/flows/{flow_id}/segments", body)
+
+    ranges = segment_ranges(tams, flow_id)
+    assert not no_overlaps(ranges), f"answered {response.status_code}; overlaps {ranges}"
+    assert response.status_code in (200, 400), f"answered {response.status_code}"
+    if response.status_code == 200:
+        failed = [f.get("object_id") for f in response.json().get("failed_segments", [])]
+        assert failed == [second], f"failed_segments names {failed}, not the overlapping one"
+        assert_unregistered(runtime, second)
+
+
+@check(
+    "segments.identical-repost",
+    SHOULD,
+    POST_SEGMENTS + ": the behaviour is undefined if the Segment exists and the service may "
+    "return a 400",
+    ops=(POST_SEGMENTS, "GET /flows/{flowId}/segments"),
+)
+def test_identical_repost_never_duplicates_a_segment(tams, factory):
+    """SHOULD, a warning only: POSTing a registered segment again, unchanged, answers 201
+    (idempotent) or 400; either way the flow lists it once."""
+    flow_id = factory.flow()["id"]
+    made = factory.segment(flow_id, "[0:0_1:0)")
+
+    response = tams.post(
+        f"/flows/{flow_id}/segments", {"object_id": made.object_id, "timerange": made.timerange}
+    )
+
+    assert response.status_code in (201, 400), f"answered {response.status_code}"
+    items = listed_items(tams, flow_id)
+    assert [i["object_id"] for i in items] == [made.object_id], f"the flow lists {items}"
+
+
+@check(
+    "segments.reuse-positive-ts-offset",
+    MUST,
+    "flow-segment.json ts_offset = segment ts - media object ts; object.json timerange (the "
+    "object's own timeline)",
+    since="8.0",
+    ops=(POST_SEGMENTS, "GET /flows/{flowId}/segments", "GET /objects/{objectId}"),
+)
+def test_reused_object_at_a_positive_offset_keeps_its_own_timerange(tams, factory):
+    """MUST (8.0+): an object registered at [0:0_10:0) reused in another flow at
+    [102:0_104:0) with ts_offset 100:0 (samples 2 s to 4 s of the object) answers 201 and
+    lists that ts_offset; its object_timerange, when listed, and GET /objects/{id} keep the
+    object's own [0:0_10:0), and it is referenced by both flows."""
+    first = factory.flow()["id"]
+    object_id = factory.segment(first, "[0:0_10:0)").object_id
+    second = factory.flow()["id"]
+    body = {"object_id": object_id, "timerange": "[102:0_104:0)", "ts_offset": "100:0"}
+
+    response = tams.post(f"/flows/{second}/segments", body)
+
+    assert response.status_code == 201, f"answered {response.status_code}, not 201"
+    [item] = listed_items(tams, second, {"include_object_timerange": "true"})
+    assert TimeRange.from_str(item["timerange"]) == TimeRange.from_str("[102:0_104:0)")
+    assert Timestamp.from_str(item.get("ts_offset", "0:0")) == Timestamp.from_str("100:0"), (
+        f"ts_offset listed as {item.get('ts_offset')!r}, not 100:0"
+    )
+    own = TimeRange.from_str("[0:0_10:0)")
+    if item.get("object_timerange") is not None:
+        assert TimeRange.from_str(item["object_timerange"]) == own
+    obj = tams.get(f"/objects/{seg(object_id)}").json()
+    assert TimeRange.from_str(obj["timerange"]) == own, f"object timerange {obj['timerange']}"
+    assert sorted(obj["referenced_by_flows"]) == sorted([first, second])
+
+
+@check(
+    "segments.object-timerange-kept",
+    MUST,
+    "flow-segment-post.json object_timerange: the timerange of media in the object, on its "
+    "own timeline (8.0)",
+    since="8.0",
+    ops=(POST_SEGMENTS, "GET /flows/{flowId}/segments", "GET /objects/{objectId}"),
+)
+def test_segment_using_part_of_a_new_object_keeps_the_object_timerange(tams, factory):
+    """MUST (8.0+): a new object registered with object_timerange [0:0_10:0) by a segment
+    [2:0_4:0) using part of it: the object reads [0:0_10:0), and include_object_timerange
+    lists [0:0_10:0) for the segment."""
+    flow_id = factory.flow()["id"]
+    object_id = unregistered_object(factory, flow_id)
+    body = {"object_id": object_id, "timerange": "[2:0_4:0)", "object_timerange": "[0:0_10:0)"}
+
+    response = tams.post(f"/flows/{flow_id}/segments", body)
+
+    assert response.status_code == 201, f"answered {response.status_code}, not 201"
+    own = TimeRange.from_str("[0:0_10:0)")
+    obj = tams.get(f"/objects/{seg(object_id)}").json()
+    assert TimeRange.from_str(obj["timerange"]) == own, f"object timerange {obj['timerange']}"
+    [item] = listed_items(tams, flow_id, {"include_object_timerange": "true"})
+    assert TimeRange.from_str(item.get("object_timerange", "()")) == own, (
+        f"object_timerange listed as {item.get('object_timerange')!r}"
+    )
+
+
+KEPT_FIELDS = [
+    # case                fields posted with a segment [0:0_1:0)
+    ("sample-offset-count", {"sample_offset": 5, "sample_count": 20}),
+    ("last-duration",       {"last_duration": "0:40000000"}),
+    ("key-frame-count",     {"key_frame_count": 2}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("fields", [pytest.param(f, id=case) for case, f in KEPT_FIELDS])
+@check(
+    "segments.fields-kept",
+    SHOULD,
+    "flow-segment.json sample_offset/sample_count (deprecated: services SHOULD continue to "
+    "store and return them), last_duration, key_frame_count",
+    ops=(POST_SEGMENTS, "GET /flows/{flowId}/segments"),
+)
+def test_optional_segment_fields_are_returned_as_posted(tams, factory, fields):
+    """SHOULD: sample_offset and sample_count (deprecated, still stored and returned),
+    last_duration and key_frame_count posted with a segment are listed with it unchanged."""
+    flow_id = factory.flow()["id"]
+    made = factory.segment(flow_id, "[0:0_1:0)", **fields)
+
+    [item] = listed_items(tams, flow_id)
+
+    assert item["object_id"] == made.object_id
+    for name, value in fields.items():
+        got = item.get(name)
+        if isinstance(value, str):
+            same = got is not None and Timestamp.from_str(got) == Timestamp.from_str(value)
+        else:
+            same = got == value
+        assert same, f"{name} posted as {value!r} is listed as {got!r}"
+
+
+BULK = 500
+
+
+@check(
+    "segments.bulk-500",
+    SHOULD,
+    POST_SEGMENTS + ": an array of Segments; for successful creation of all a 201 response "
+    "should be provided",
+    ops=(POST_SEGMENTS, "GET /flows/{flowId}/segments"),
+)
+def test_a_bulk_post_of_500_segments_registers_every_one(tams, factory):
+    """SHOULD: one POST of 500 one-second segments (one object reused at 500 offsets)
+    answers 201, and paging through the flow lists all 500, in order."""
+    flow_id = factory.flow()["id"]
+    object_id = factory.segment(flow_id, "[0:0_1:0)").object_id
+    body = [
+        {"object_id": object_id, "timerange": f"[{i}:0_{i + 1}:0)", "ts_offset": f"{i}:0"}
+        for i in range(1, BULK + 1)
+    ]
+
+    response = tams.post(f"/flows/{flow_id}/segments", body)
+
+    assert response.status_code == 201, f"answered {response.status_code}, not 201"
+    seen = [
+        TimeRange.from_str(item["timerange"])
+        for page in tams.pages(f"/flows/{flow_id}/segments", {"limit": 200})
+        for item in page.json()
+    ]
+    assert seen == [TimeRange.from_str(f"[{i}:0_{i + 1}:0)") for i in range(BULK + 1)], (
+        f"listed {len(seen)} segments, not {BULK + 1} in order"
+    )

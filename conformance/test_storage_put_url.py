@@ -196,3 +196,30 @@ def test_sigv4_put_urls_are_signed_for_the_backend_region(tams, factory):
             f"put_url of {media['object_id']} is signed for region {signed.region!r}; its "
             f"storage backend is in {region!r}"
         )
+
+
+@check(
+    "storage.presigned-request",
+    MUST,
+    "flow-storage-post.json presigned: true, the put_urls will be presigned; false, they "
+    "will not (8.2)",
+    since="8.2",
+    ops=("POST /flows/{flowId}/storage",),
+)
+def test_presigned_in_the_request_decides_the_put_urls(tams, factory):
+    """MUST (8.2+): POST storage with presigned true answers put_urls flagged
+    `presigned: true`, with presigned false put_urls not so flagged; a target supporting only
+    one mode may refuse the other with 400, never both."""
+    flow_id = factory.flow()["id"]
+    answered = {}
+    for value in (True, False):
+        response = tams.post(f"/flows/{flow_id}/storage", {"limit": 1, "presigned": value})
+        answered[value] = response.status_code
+        if response.status_code == 400:
+            continue
+        assert response.status_code == 201, f"presigned={value} answered {response.status_code}"
+        for media in response.json()["media_objects"]:
+            assert (media.get("presigned") is True) == value, (
+                f"presigned={value} gave a put_url flagged presigned={media.get('presigned')!r}"
+            )
+    assert 201 in answered.values(), f"both modes refused: {answered}"

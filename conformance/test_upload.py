@@ -60,7 +60,7 @@ def test_upload_with_exactly_the_declared_headers_succeeds(factory, runtime):
     headers) and nothing else succeeds (2xx), and the store holds the bytes after it (checked
     through the store itself when it is embedded)."""
     flow = factory.flow()
-    [media] = factory.allocate(flow["id"], 1)
+    [media] = factory.allocate(flow["id"], 1, presigned=True)  # the presigned contract
     data = media_bytes("declared-headers")
     response = upload(media["put_url"], data, transcript=runtime.transcript)
     sent = ", ".join(declared_headers(media["put_url"])) or "none"
@@ -204,3 +204,34 @@ def test_object_of_flow_a_can_be_registered_in_flow_b(tams, factory):
         f"referenced_by_flows {obj['referenced_by_flows']} does not hold both flows"
     )
     assert obj.get("first_referenced_by_flow", flow_a["id"]) == flow_a["id"]
+
+
+@check(
+    "upload.non-presigned-put-url",
+    SHOULD,
+    "POST /flows/{flowId}/storage: put_urls that are not presigned, clients SHOULD include "
+    "credentials if on the same origin as the Service (ADR-0054, 8.2)",
+    since="8.2",
+    ops=("POST /flows/{flowId}/storage", "POST /flows/{flowId}/segments"),
+)
+def test_non_presigned_put_url_takes_the_api_credentials(tams, factory, runtime):
+    """SHOULD (8.2+): a put_url allocated with presigned false accepts the upload a client
+    makes as the spec says (the API credentials on the same origin, none elsewhere); the
+    object then registers and its get_urls return the bytes."""
+    flow_id = factory.flow()["id"]
+    response = tams.post(f"/flows/{flow_id}/storage", {"limit": 1, "presigned": False})
+    if response.status_code == 400:
+        unsupported("the target hands out presigned put_urls only")
+    assert response.status_code == 201, f"POST storage answered {response.status_code}"
+    [media] = response.json()["media_objects"]
+    data = media_bytes("non-presigned")
+
+    put = factory.upload(media, data)
+
+    assert 200 <= put.status_code < 300, f"the upload answered {describe_answer(put)}"
+    factory.segment(flow_id, "[0:0_1:0)", object_id=media["object_id"])
+    [item] = tams.get(f"/flows/{flow_id}/segments").json()
+    for entry in item.get("get_urls") or []:
+        got = fetch(entry, runtime.raw, runtime.transcript)
+        assert got.status_code == 200, f"get_url answered {describe_answer(got)}"
+        assert sha256(got.content) == sha256(data), "the get_url returns other bytes"

@@ -36,11 +36,11 @@ def probe_object(factory, runtime, flow_id):
     """A fresh media object whose sibling put_url accepts exactly the declared headers, or
     the signed ones where the declared are refused (a workaround, noted). Returns it with the
     declared headers the mistake must also leave out."""
-    [control] = factory.allocate(flow_id, 1)
+    [control] = factory.allocate(flow_id, 1, presigned=True)
     _, omitted = upload_as_signed(
         control["put_url"], b"tams-conformance control", transcript=runtime.transcript
     )
-    [probe] = factory.allocate(flow_id, 1)
+    [probe] = factory.allocate(flow_id, 1, presigned=True)
     return probe, omitted
 
 

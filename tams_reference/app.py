@@ -18,7 +18,7 @@ from werkzeug.wrappers import Request, Response
 
 from tams_reference.auth import TOKEN_PATH, Authenticator
 from tams_reference.errors import TamsError
-from tams_reference.handlers import deletes, flows, segments, service, sources
+from tams_reference.handlers import deletes, flows, objects, segments, service, sources
 from tams_reference.handlers.context import Api
 from tams_reference.httputil import error_response
 
@@ -67,7 +67,11 @@ def build_rules(api: Api) -> list[tuple[str, list[str], Handler]]:
         ("/flow-delete-requests/<request_id>", ["GET"], deletes.get_delete_request),
     ]
     if not api.config.has("no-objects-endpoint"):
-        rules.append(("/objects/<path:object_id>", ["GET"], segments.get_object))
+        rules += [
+            ("/objects/<path:object_id>/instances", ["POST", "DELETE"], objects.instances),
+            ("/objects/<path:object_id>", ["GET"], objects.get_object),
+        ]
+    rules.append(("/_media/<storage_id>/<path:object_id>", ["PUT"], objects.put_media))
     rules += [
         (
             f"/sources/<source_id>/{attr}",

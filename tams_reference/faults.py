@@ -30,6 +30,11 @@ Where each one acts:
 - ``sources-never-removed``: ``store/deletes.py: apply_plan`` (no source row is deleted).
 - ``auth-reads-open``, ``auth-any-credential``: ``app.py: TamsApp._auth_fault_lets_in``.
 - ``put-merges``: ``store/flows.py: put_flow``.
+- ``get-urls-unfiltered``, ``instances-not-listed``, ``last-instance-deletable``:
+  ``store/objects.py`` (``render_get_urls``, ``add_instance``, ``remove_instance``).
+- ``segment-fields-dropped``: ``store/segments.py: _register``.
+- ``exclusive-start-ignored``: ``handlers/segments.py: get_segments`` (the query's ``(``
+  read as ``[``).
 - ``segments-for-missing-flow``: ``store/segments.py: post_segments`` (foreign keys off, as a
   server without them; the object's allocation flow is not checked either).
 - ``flow-filters-ignored``: ``store/flows.py: list_flows`` (``FILTERS_IGNORED``).
@@ -134,6 +139,26 @@ FAULTS: dict[str, str] = {
     "segments-for-missing-flow": (
         "POST /flows/{id}/segments for a flow that does not exist answers 201 and stores the "
         "segments under the missing flow id."
+    ),
+    "get-urls-unfiltered": (
+        "GET segments and GET /objects/{id} ignore accept_get_urls, accept_storage_ids, "
+        "presigned and storage_backend_tag.*: every get_url is always listed."
+    ),
+    "instances-not-listed": (
+        "POST /objects/{id}/instances of an uncontrolled URL answers 201 but never adds it to "
+        "get_urls."
+    ),
+    "last-instance-deletable": (
+        "DELETE /objects/{id}/instances removes the last instance of an object, leaving a "
+        "registered object nobody can read."
+    ),
+    "segment-fields-dropped": (
+        "Segment registration keeps only object_id, timerange and ts_offset: last_duration, "
+        "key_frame_count, sample_offset and sample_count are dropped."
+    ),
+    "exclusive-start-ignored": (
+        "The timerange filter of GET segments reads an exclusive start '(' as inclusive, so "
+        "(1:0_2:0) also lists a segment that ends at [1:0]."
     ),
 }
 

@@ -21,13 +21,18 @@ from tams_reference.variants import HOST_ONLY_PUT_URLS
 
 STORAGE_ID = "5b2b6a0e-8a4c-4c55-9d3e-2a1f0c7e6b41"
 STORAGE_LABEL = "default"
+REPLICA_ID = "0c1d7e52-3f4a-4b8e-9a61-7d2e5c4b3a19"
+REPLICA_LABEL = "replica"
+# Storage backend tags (storage-backend.json tags, 8.2): what storage_backend_tag.* filters on.
+BACKEND_TAGS = {STORAGE_ID: {"tier": "hot"}, REPLICA_ID: {"tier": "cold", "replica": "true"}}
 SHORT_EXPIRY_S = 10
 WRONG_REGION = "eu-west-2"
 
 
-def object_key(object_id: str) -> str:
-    """The S3 key of an object (boto3 quotes it when it signs)."""
-    return f"objects/{object_id}"
+def object_key(object_id: str, storage_id: str = STORAGE_ID) -> str:
+    """The S3 key of an object on a backend (boto3 quotes it when it signs)."""
+    prefix = "replica/" if storage_id == REPLICA_ID else ""
+    return f"{prefix}objects/{object_id}"
 
 
 class MediaStore:
@@ -59,9 +64,22 @@ class MediaStore:
             "default_storage": True,
         }
 
-    def put_url(self, object_id: str, content_type: str) -> dict[str, Any]:
+    def backends(self) -> list[dict[str, Any]]:
+        """Every storage backend: the default one and the replica (tags added by the store)."""
+        replica = {
+            **self.backend(),
+            "id": REPLICA_ID,
+            "label": REPLICA_LABEL,
+            "store_product": "S3-compatible object store (replica)",
+            "default_storage": False,
+        }
+        return [self.backend(), replica]
+
+    def put_url(
+        self, object_id: str, content_type: str, storage_id: str = STORAGE_ID
+    ) -> dict[str, Any]:
         """A presigned PUT request description (http-request.json) for a new object."""
-        params = {"Bucket": self.settings.bucket, "Key": object_key(object_id)}
+        params = {"Bucket": self.settings.bucket, "Key": object_key(object_id, storage_id)}
         if "sigv2-put-urls" in self.faults:
             url = self._client("sigv2").generate_presigned_url(
                 "put_object", Params=params, ExpiresIn=self.expiry_s
@@ -80,21 +98,48 @@ class MediaStore:
             return {"url": url}
         return {"url": url, "content-type": content_type}
 
-    def get_url(self, object_id: str) -> dict[str, Any]:
-        """The controlled, presigned get_urls entry for an object."""
+    def get_url(self, object_id: str, storage_id: str = STORAGE_ID) -> dict[str, Any]:
+        """The controlled, presigned get_urls entry for an object on a backend."""
         kind = "wrong-secret" if "broken-get-urls" in self.faults else "default"
         url = self._client(kind).generate_presigned_url(
             "get_object",
-            Params={"Bucket": self.settings.bucket, "Key": object_key(object_id)},
+            Params={"Bucket": self.settings.bucket, "Key": object_key(object_id, storage_id)},
             ExpiresIn=self.expiry_s,
         )
+        label = REPLICA_LABEL if storage_id == REPLICA_ID else STORAGE_LABEL
         return {
             "url": url,
-            "label": STORAGE_LABEL,
-            "storage_id": STORAGE_ID,
+            "label": label,
+            "storage_id": storage_id,
             "presigned": True,
             "controlled": True,
         }
+
+    def copy(self, object_id: str, source: str, target: str) -> None:
+        """Copy an object's media from one backend to another (a new controlled instance)."""
+        bucket = self.settings.bucket
+        self._client("default").copy_object(
+            Bucket=bucket,
+            Key=object_key(object_id, target),
+            CopySource={"Bucket": bucket, "Key": object_key(object_id, source)},
+        )
+
+    def write(self, object_id: str, storage_id: str, data: bytes, content_type: str | None) -> None:
+        """Store uploaded bytes (the non-presigned put_urls of the reference's own API)."""
+        extra = {"ContentType": content_type} if content_type else {}
+        self._client("default").put_object(
+            Bucket=self.settings.bucket, Key=object_key(object_id, storage_id), Body=data, **extra
+        )
+
+    def read(self, object_id: str, storage_id: str = STORAGE_ID) -> bytes | None:
+        """An instance's bytes, or None when the store has none (a copy's source check)."""
+        try:
+            answer = self._client("default").get_object(
+                Bucket=self.settings.bucket, Key=object_key(object_id, storage_id)
+            )
+        except ClientError:
+            return None
+        return answer["Body"].read()
 
     def delete(self, object_ids: Iterable[str]) -> list[str]:
         """Delete the media of garbage-collected objects; returns the ids that failed.
@@ -105,12 +150,17 @@ class MediaStore:
         failed = []
         for object_id in object_ids:
             try:
-                self._client("default").delete_object(
-                    Bucket=self.settings.bucket, Key=object_key(object_id)
-                )
+                for storage_id in (STORAGE_ID, REPLICA_ID):
+                    self.delete_instance(object_id, storage_id)
             except (BotoCoreError, ClientError):
                 failed.append(object_id)
         return failed
+
+    def delete_instance(self, object_id: str, storage_id: str) -> None:
+        """Delete one controlled instance's media (a missing key is no error in S3)."""
+        self._client("default").delete_object(
+            Bucket=self.settings.bucket, Key=object_key(object_id, storage_id)
+        )
 
     def ensure_bucket(self) -> None:
         """Create the bucket when the store does not have it yet."""

@@ -33,6 +33,14 @@ reference command line, or ``reference: {variants: [a, b]}`` in targets.yaml.
 - ``late-gc``: an object no segment references any more is deleted half a second later, in a
   transaction of its own, not with the delete that released it (``store/deletes.py``); its
   ``referenced_by_flows`` is updated at once. The spec's objects "have been or will be deleted".
+- ``idempotent-segment-repost``: POSTing a segment identical to one already registered (same
+  object, timerange and fields) answers 201 and registers no duplicate, where the reference
+  otherwise answers 400 for the overlap (the spec leaves it undefined; ``store/segments.py``).
+- ``omit-empty-get-urls``: a segment or object whose get_urls are all filtered out
+  (``accept_get_urls=``) carries no ``get_urls`` key instead of ``[]`` ("empty or omitted").
+- ``unsigned-put-urls``: storage allocation without ``presigned`` hands out put_urls that are
+  not presigned: same-origin URLs of the reference itself, used with the API credentials
+  (ADR-0054; ``handlers/objects.py``), without ``presigned: true``.
 - ``relative-next-links``: the paging ``Link: <...>; rel="next"`` carries a path relative to
   the host (``</flows?limit=2&page=...>``) instead of an absolute URL (``Api.paged``).
 - ``small-pages``: the service's own default and maximum ``limit`` is 3 on every listing
@@ -62,6 +70,9 @@ SMALL_PAGE_LIMIT = 3
 MINIMAL_PAGING_HEADERS = "minimal-paging-headers"
 PAGE_COUNT_PER_PAGE = "page-count-per-page"
 LABEL_TIES_NEWEST_FIRST = "label-ties-newest-first"
+IDEMPOTENT_REPOST = "idempotent-segment-repost"
+OMIT_EMPTY_GET_URLS = "omit-empty-get-urls"
+UNSIGNED_PUT_URLS = "unsigned-put-urls"
 
 VARIANTS: dict[str, str] = {
     ASYNC_EVERYWHERE: (
@@ -86,6 +97,14 @@ VARIANTS: dict[str, str] = {
     LATE_GC: (
         "Objects no longer referenced are deleted half a second later, not with the delete "
         "that released them (eventual garbage collection)."
+    ),
+    IDEMPOTENT_REPOST: (
+        "An identical re-POST of a registered segment answers 201 and adds no duplicate."
+    ),
+    OMIT_EMPTY_GET_URLS: "get_urls filtered down to nothing are omitted, not [].",
+    UNSIGNED_PUT_URLS: (
+        "put_urls are not presigned unless asked (presigned: true): same-origin URLs of the "
+        "server, used with the API credentials."
     ),
     RELATIVE_NEXT_LINKS: (
         'Paging Link headers carry a host-relative URL (</flows?page=...>; rel="next").'

@@ -1,13 +1,12 @@
-"""/flows/{id}/storage, /flows/{id}/segments (GET, POST) and /objects/{id}."""
+"""/flows/{id}/storage and /flows/{id}/segments (GET, POST); /objects is handlers/objects.py."""
 
 from __future__ import annotations
 
-from urllib.parse import unquote
-
+from mediatimestamp import TimeRange
 from werkzeug.wrappers import Request, Response
 
-from tams_reference.errors import NotFound
 from tams_reference.handlers.context import Api
+from tams_reference.handlers.objects import url_options
 from tams_reference.httputil import (
     json_response,
     no_content,
@@ -16,11 +15,14 @@ from tams_reference.httputil import (
     query_timerange,
     read_json,
 )
-from tams_reference.store import UrlOptions
 
 
 def post_storage(api: Api, request: Request, flow_id: str) -> Response:
     media_objects = api.store.allocate_storage(flow_id, read_json(request, optional=True))
+    origin = request.host_url.rstrip("/") + request.script_root
+    for item in media_objects:  # a non-presigned put_url is a path of this server: absolute
+        if item["put_url"]["url"].startswith("/"):
+            item["put_url"]["url"] = origin + item["put_url"]["url"]
     return json_response({"media_objects": media_objects}, status=201)
 
 
@@ -33,9 +35,12 @@ def post_segments(api: Api, request: Request, flow_id: str) -> Response:
 
 def get_segments(api: Api, request: Request, flow_id: str) -> Response:
     reverse = bool(query_bool(request, "reverse_order", False))
+    timerange = query_timerange(request)
+    if timerange is not None and api.config.has("exclusive-start-ignored"):
+        timerange = TimeRange(timerange.start, timerange.end, timerange.inclusivity | 1)
     page, covered = api.store.list_segments(
         flow_id,
-        timerange=query_timerange(request),
+        timerange=timerange,
         object_id=request.args.get("object_id"),
         reverse=reverse,
         include_object_timerange=bool(query_bool(request, "include_object_timerange", False)),
@@ -44,29 +49,3 @@ def get_segments(api: Api, request: Request, flow_id: str) -> Response:
         page=request.args.get("page"),
     )
     return api.paged(request, page, reverse, {"X-Paging-Timerange": covered})
-
-
-def get_object(api: Api, request: Request, object_id: str) -> Response:
-    return json_response(api.store.get_object(raw_object_id(request), url_options(request)))
-
-
-def raw_object_id(request: Request) -> str:
-    """The object id from the undecoded path, so ``%2F`` in an id is not a path separator."""
-    raw = request.environ.get("REQUEST_URI") or request.environ.get("RAW_URI") or request.path
-    path = raw.split("?", 1)[0]
-    prefix = "/objects/"
-    if not path.startswith(prefix) or "/" in path[len(prefix) :]:
-        raise NotFound(f"no such path {path}; encode / in object ids as %2F")
-    return unquote(path[len(prefix) :])
-
-
-def url_options(request: Request) -> UrlOptions:
-    """get_urls filters: accept_get_urls, presigned, accept_storage_ids, verbose_storage."""
-    labels = request.args.get("accept_get_urls")
-    storage_ids = request.args.get("accept_storage_ids")
-    return UrlOptions(
-        labels=None if labels is None else tuple(x for x in labels.split(",") if x),
-        presigned=query_bool(request, "presigned"),
-        storage_ids=None if storage_ids is None else tuple(storage_ids.split(",")),
-        verbose=bool(query_bool(request, "verbose_storage", False)),
-    )

@@ -37,7 +37,7 @@ def get_storage_backends(api: Api, request: Request) -> Response:
     tags, paged like every listing (8.2)."""
     tags, tag_exists = query_tags(request)
     reverse = bool(query_bool(request, "reverse_order", False))
-    known = [api.media.backend()]
+    known = api.store.storage_backends()
     backends = [b for b in known if tags_match(b.get("tags", {}), tags, tag_exists)]
     keyed = [(_label_key(b), b) for b in backends]
     page = paginate(

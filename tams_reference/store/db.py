@@ -74,6 +74,14 @@ CREATE TABLE IF NOT EXISTS object_refs (
     flow_id TEXT NOT NULL,
     PRIMARY KEY (object_id, flow_id)
 );
+CREATE TABLE IF NOT EXISTS object_instances (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    object_id TEXT NOT NULL REFERENCES objects(id) ON DELETE CASCADE,
+    storage_id TEXT,
+    label TEXT NOT NULL,
+    url TEXT
+);
+CREATE INDEX IF NOT EXISTS object_instances_object ON object_instances(object_id);
 CREATE TABLE IF NOT EXISTS segments (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     flow_id TEXT NOT NULL REFERENCES flows(id),

@@ -10,11 +10,12 @@ from __future__ import annotations
 import sqlite3
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 from mediatimestamp import TimeRange, Timestamp
 
 from tams_reference.errors import BadRequest, NotFound, TamsError
-from tams_reference.media import STORAGE_ID
+from tams_reference.media import REPLICA_ID, STORAGE_ID
 from tams_reference.paging import Page, paginate
 from tams_reference.store.common import dumps, flow_row, loads, writable_flow_row
 from tams_reference.store.db import Database, now_iso
@@ -27,12 +28,19 @@ from tams_reference.timeranges import (
     parse_timestamp,
     shift,
 )
-from tams_reference.variants import SLASH_OBJECT_IDS
+from tams_reference.variants import (
+    IDEMPOTENT_REPOST,
+    OMIT_EMPTY_GET_URLS,
+    SLASH_OBJECT_IDS,
+    UNSIGNED_PUT_URLS,
+)
 
 DEFAULT_STORAGE_LIMIT = 5
 MAX_STORAGE_LIMIT = 100
 # Optional segment fields kept as given and returned by GET (flow-segment.json).
 SEGMENT_FIELDS = ("ts_offset", "last_duration", "key_frame_count", "sample_offset", "sample_count")
+# The non-presigned put_url of an object: a path of this server, used with the API credentials.
+API_PUT_PATH = "/_media/{storage_id}/{object_id}"
 
 
 class SegmentsMixin:
@@ -53,12 +61,10 @@ class SegmentsMixin:
             raise BadRequest("invalid storage request: " + "; ".join(errors[:3]))
         if "limit" in body and "object_ids" in body:
             raise BadRequest("limit and object_ids cannot be used together")
-        if body.get("presigned") is False:
-            raise BadRequest("this store only offers presigned URLs; omit presigned or use true")
-        if body.get("storage_id", STORAGE_ID) != STORAGE_ID:
-            raise BadRequest(
-                f"unknown storage_id {body['storage_id']}; see /service/storage-backends"
-            )
+        storage_id = body.get("storage_id", STORAGE_ID)
+        if storage_id not in (STORAGE_ID, REPLICA_ID):
+            raise BadRequest(f"unknown storage_id {storage_id}; see /service/storage-backends")
+        presigned = body.get("presigned", not self.config.chose(UNSIGNED_PUT_URLS))
         with self.db.write() as conn:
             flow = loads(writable_flow_row(conn, flow_id)["body"])
             if "container" not in flow:
@@ -71,10 +77,47 @@ class SegmentsMixin:
                 "VALUES (?, ?, ?, ?, ?)",
                 [(oid, flow_id, f"objects/{oid}", content_type, now) for oid in object_ids],
             )
+            label = next(b["label"] for b in self.media.backends() if b["id"] == storage_id)
+            for oid in object_ids:
+                self._insert_instance(conn, oid, storage_id, label)  # type: ignore[attr-defined]
+        if not presigned:
+            return [
+                {"object_id": oid, "put_url": self._api_put_url(oid, storage_id, content_type)}
+                for oid in object_ids
+            ]
         return [
-            {"object_id": oid, "put_url": self.media.put_url(oid, content_type), "presigned": True}
+            {
+                "object_id": oid,
+                "put_url": self._presigned_put_url(oid, content_type, storage_id),
+                "presigned": True,
+            }
             for oid in object_ids
         ]
+
+    def _presigned_put_url(self, oid: str, content_type: str, storage_id: str) -> dict[str, Any]:
+        if storage_id == STORAGE_ID:  # the default backend's signature, as before replicas
+            return self.media.put_url(oid, content_type)
+        return self.media.put_url(oid, content_type, storage_id)
+
+    def _api_put_url(self, oid: str, storage_id: str, content_type: str) -> dict[str, Any]:
+        """A same-origin put_url (a path; the handler makes it absolute), not presigned."""
+        path = API_PUT_PATH.format(storage_id=storage_id, object_id=quote(oid, safe=""))
+        return {"url": path, "content-type": content_type}
+
+    def accept_upload(
+        self, storage_id: str, object_id: str, data: bytes, ctype: str | None
+    ) -> None:
+        """PUT to a non-presigned put_url: only for allocated, unregistered objects."""
+        with self.db.read() as conn:
+            row = conn.execute("SELECT * FROM objects WHERE id = ?", (object_id,)).fetchone()
+            have = self.instances_of(conn, [object_id])[object_id]  # type: ignore[attr-defined]
+        if row is None or not any(i["storage_id"] == storage_id for i in have):
+            raise NotFound(f"no object {object_id} is allocated on storage {storage_id}")
+        if row["registered"]:
+            raise BadRequest(f"object {object_id} is registered; objects are immutable")
+        if ctype and ctype != row["content_type"]:
+            raise BadRequest(f"Content-Type must be {row['content_type']}, the declared one")
+        self.media.write(object_id, storage_id, data, ctype)
 
     def post_segments(self, flow_id: str, body: Any) -> list[dict[str, Any]]:
         """Register one segment (raises on failure) or an array (returns the failures)."""
@@ -136,8 +179,11 @@ class SegmentsMixin:
                     (flow_id,),
                 )
             }
-        keyed = [((row["start_ns"], row["start_excl"], row["seq"]), row) for row in rows]
-        page_ = paginate(keyed, limit, page, descending=reverse)
+            keyed = [((row["start_ns"], row["start_excl"], row["seq"]), row) for row in rows]
+            page_ = paginate(keyed, limit, page, descending=reverse)
+            instances = self.instances_of(  # type: ignore[attr-defined]
+                conn, sorted({row["object_id"] for row in page_.items})
+            )
         ranges = [TimeRange.from_str(row["timerange"]) for row in page_.items]
         covered = extent(min(ranges, key=bounds_ns), max(ranges, key=_end_key)) if ranges else None
         items = []
@@ -147,9 +193,14 @@ class SegmentsMixin:
             item.update({k: stored[k] for k in SEGMENT_FIELDS if k in stored})
             if include_object_timerange and object_ranges.get(row["object_id"]):
                 item["object_timerange"] = object_ranges[row["object_id"]]
-            item["get_urls"] = self.render_get_urls(
-                row["object_id"], stored.get("get_urls", []), urls or UrlOptions()
+            get_urls = self.render_get_urls(  # type: ignore[attr-defined]
+                row["object_id"],
+                instances[row["object_id"]],
+                stored.get("get_urls", []),
+                urls or UrlOptions(),
             )
+            if get_urls or not self.config.chose(OMIT_EMPTY_GET_URLS):
+                item["get_urls"] = get_urls
             items.append(item)
         result = Page(items=items, limit=page_.limit, next_key=page_.next_key, count=page_.count)
         return result, str(covered) if covered is not None else "()"
@@ -200,17 +251,28 @@ class SegmentsMixin:
             parse_timestamp(item["ts_offset"], "ts_offset") if "ts_offset" in item else Timestamp()
         )
         obj = conn.execute("SELECT * FROM objects WHERE id = ?", (item["object_id"],)).fetchone()
-        if obj is None:
-            raise BadRequest(f"object {item['object_id']} was not allocated by this store")
+        external = obj is None and bool(item.get("get_urls"))
+        if obj is None and not external:
+            raise BadRequest(
+                f"object {item['object_id']} was not allocated by this store and the segment "
+                "gives no get_urls to find it by"
+            )
+        if external:
+            obj = self._external_object(conn, flow_id, item)
         if check_allocation and not obj["registered"] and obj["allocated_for_flow"] != flow_id:
             raise BadRequest(f"object {item['object_id']} was allocated for another flow")
         overlapping = self._segment_rows(conn, flow_id, timerange, None)
         if overlapping:
+            if self._same_segment(overlapping, item, timerange):
+                return  # identical re-POST, accepted without a duplicate (variant)
             raise BadRequest(
                 f"timerange {item['timerange']} overlaps segment {overlapping[0]['timerange']}"
             )
         start, start_excl, end, end_incl = bounds_ns(timerange)
-        stored = {k: item[k] for k in (*SEGMENT_FIELDS, "get_urls") if k in item}
+        kept = SEGMENT_FIELDS if not self.config.has("segment-fields-dropped") else ("ts_offset",)
+        stored = {k: item[k] for k in kept if k in item}
+        if not external and item.get("get_urls"):
+            stored["get_urls"] = item["get_urls"]
         conn.execute(
             "INSERT INTO segments (flow_id, object_id, timerange, start_ns, start_excl, end_ns, "
             "end_incl, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -239,6 +301,37 @@ class SegmentsMixin:
         conn.execute(
             "INSERT OR IGNORE INTO object_refs (object_id, flow_id) VALUES (?, ?)",
             (item["object_id"], flow_id),
+        )
+
+    def _external_object(
+        self, conn: sqlite3.Connection, flow_id: str, item: dict[str, Any]
+    ) -> sqlite3.Row:
+        """An object held elsewhere (MAY): registered by its segment's get_urls, which become
+        its uncontrolled instances."""
+        oid = item["object_id"]
+        conn.execute(
+            "INSERT INTO objects (id, allocated_for_flow, s3_key, content_type, created) "
+            "VALUES (?, ?, '', '', ?)",
+            (oid, flow_id, now_iso()),
+        )
+        for n, url in enumerate(item["get_urls"]):
+            label = url.get("label") or f"external-{n}"
+            self._insert_instance(conn, oid, None, label, url["url"])  # type: ignore[attr-defined]
+        return conn.execute("SELECT * FROM objects WHERE id = ?", (oid,)).fetchone()
+
+    def _same_segment(
+        self, overlapping: list[sqlite3.Row], item: dict[str, Any], timerange: TimeRange
+    ) -> bool:
+        """True (under ``idempotent-segment-repost``) when the one segment overlapped is this
+        very segment: same object, same timerange, same fields."""
+        if not self.config.chose(IDEMPOTENT_REPOST) or len(overlapping) != 1:
+            return False
+        [row] = overlapping
+        stored = loads(row["body"])
+        return (
+            row["object_id"] == item["object_id"]
+            and TimeRange.from_str(row["timerange"]) == timerange
+            and all(stored.get(k) == item.get(k) for k in SEGMENT_FIELDS)
         )
 
     def _segment_rows(

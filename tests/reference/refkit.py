@@ -105,10 +105,13 @@ class FakeMedia:
     def backend(self) -> dict[str, Any]:
         return {"id": STORAGE_ID, "label": "default", "store_type": "http_object_store"}
 
+    def backends(self) -> list[dict[str, Any]]:
+        return [self.backend()]
+
     def put_url(self, object_id: str, content_type: str) -> dict[str, Any]:
         return {"url": f"http://s3.invalid/{object_id}", "content-type": content_type}
 
-    def get_url(self, object_id: str) -> dict[str, Any]:
+    def get_url(self, object_id: str, storage_id: str = STORAGE_ID) -> dict[str, Any]:
         return {"url": f"http://s3.invalid/{object_id}", "label": "default", "presigned": True}
 
     def delete(self, object_ids: Any) -> list[str]:

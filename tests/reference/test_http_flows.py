@@ -16,8 +16,8 @@ def test_root_and_service(api):
     assert service["api_version"] == "8.2"
     assert api.post("/service", json={"name": "renamed"}).status_code == 200
     assert api.get("/service").json()["name"] == "renamed"
-    [backend] = api.get("/service/storage-backends").json()
-    assert backend["default_storage"] is True
+    backends = api.get("/service/storage-backends").json()
+    assert [b["default_storage"] for b in backends] == [True, False]  # default, then replica
 
 
 def test_unknown_route_is_404_and_wrong_method_is_405_with_allow(api):

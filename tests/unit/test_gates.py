@@ -99,6 +99,28 @@ def paging_header(version: str, path: str, header: str) -> bool:
 
 SEGMENTS = "/flows/{flowId}/segments"
 OBJECT = "/objects/{objectId}"
+INSTANCES = "/objects/{objectId}/instances"
+STORAGE = "/flows/{flowId}/storage"
+
+
+def object_param(name: str, text: str = "") -> Callable[[str], bool]:
+    """GET /objects/{objectId} has the query parameter `name` (whose description says `text`)."""
+    return lambda v: (
+        bool(param(v, OBJECT, "get", name))
+        and (text in param(v, OBJECT, "get", name).get("description", ""))
+    )
+
+
+def schema_text(v: str, name: str) -> str:
+    """The schema file's text, or "" where the version has no such schema."""
+    path = spec_dir() / v / "schemas" / name  # type: ignore[operator]
+    return path.read_text() if path.exists() else ""
+
+
+def schema_props(v: str, name: str) -> dict[str, Any]:
+    path = spec_dir() / v / "schemas" / name  # type: ignore[operator]
+    return schema(v, name).get("properties", {}) if path.exists() else {}
+
 
 # check id -> (first version with the rule, predicate "version v has the rule")
 GATES: dict[str, tuple[str, Callable[[str], bool]]] = {
@@ -224,6 +246,79 @@ GATES: dict[str, tuple[str, Callable[[str], bool]]] = {
             and has_param(v, "/service/storage-backends", "limit")
         ),
     ),
+    "get-urls.accept-get-urls-empty": ("8.0", object_param("accept_get_urls", "empty")),
+    "get-urls.accept-get-urls-labels": ("8.0", object_param("accept_get_urls")),
+    "get-urls.accept-storage-ids": ("8.0", object_param("accept_storage_ids")),
+    "get-urls.presigned-filter": ("8.0", object_param("presigned", "only presigned URLs")),
+    "get-urls.verbose-storage": (
+        "8.0",
+        object_param("verbose_storage", "only `url`, `presigned`, and `label`"),
+    ),
+    "get-urls.storage-backend-tag": (
+        "8.2",
+        lambda v: (
+            bool(param(v, SEGMENTS, "get", "storage_backend_tag.{name}"))
+            and bool(param(v, OBJECT, "get", "storage_backend_tag_exists.{name}"))
+        ),
+    ),
+    "objects.flow-tag-filter": ("8.0", object_param("flow_tag.{name}")),
+    "objects.instance-uncontrolled-listed": (
+        "8.0",
+        lambda v: "201" in op(v, INSTANCES, "post").get("responses", {}),
+    ),
+    "objects.instance-invalid-400": (
+        "8.0",
+        lambda v: '"label"' in schema_text(v, "objects-instances-post.json"),
+    ),
+    "objects.instance-unknown-object-404": (
+        "8.1",
+        lambda v: "404 MUST be returned" in response(v, INSTANCES, "post", "404"),
+    ),
+    "objects.instance-delete-by-label": (
+        "8.0",
+        lambda v: bool(param(v, INSTANCES, "delete", "label")),
+    ),
+    "objects.last-instance-kept": (
+        "8.0",
+        lambda v: (
+            "SHOULD prevent clients from deleting all"
+            in op(v, INSTANCES, "delete").get("description", "")
+        ),
+    ),
+    "objects.instance-controlled-copy": (
+        "8.0",
+        lambda v: "new Storage Backend" in op(v, INSTANCES, "post").get("description", ""),
+    ),
+    "timeranges.clusivity-filter": (
+        "8.1",
+        lambda v: (
+            "partially or wholly overlap"
+            in param(v, SEGMENTS, "get", "timerange").get("description", "")
+        ),
+    ),
+    "timeranges.flow-timerange-query": (
+        "8.1",
+        lambda v: (
+            "partially or wholly overlap"
+            in param(v, "/flows/{flowId}", "get", "timerange").get("description", "")
+        ),
+    ),
+    "segments.reuse-positive-ts-offset": (
+        "8.0",
+        lambda v: bool(param(v, SEGMENTS, "get", "include_object_timerange")),
+    ),
+    "segments.object-timerange-kept": (
+        "8.0",
+        lambda v: "object_timerange" in schema_props(v, "flow-segment-post.json"),
+    ),
+    "storage.presigned-request": (
+        "8.2",
+        lambda v: "presigned" in schema_props(v, "flow-storage-post.json"),
+    ),
+    "upload.non-presigned-put-url": (
+        "8.2",
+        lambda v: "`put_url`s that are not presigned" in op(v, STORAGE, "post")["description"],
+    ),
     "deletion.flow-objects-collected": (
         "8.0",
         lambda v: (
@@ -281,6 +376,26 @@ EVERY_VERSION: dict[str, Callable[[str], bool]] = {
     "storage.unknown-flow-404": lambda v: (
         "404" in op(v, "/flows/{flowId}/storage", "post")["responses"]
     ),
+    "objects.referenced-by-flows-paging": lambda v: any(
+        p.get("$ref", "").endswith("trait_paged_limit")
+        for p in op(v, OBJECT, "get").get("parameters", [])
+    ),
+    "objects.head-and-unknown-404": lambda v: "404" in op(v, OBJECT, "head")["responses"],
+    "timeranges.invalid-400": lambda v: (
+        all(
+            "400" in op(v, path, method)["responses"]
+            for path, method in (("/flows", "get"), ("/flows/{flowId}", "get"), (SEGMENTS, "get"))
+        )
+        and "400" in op(v, SEGMENTS, "delete")["responses"]
+    ),
+    "timeranges.negative-timestamps": lambda v: schema(v, "timestamp.json")["pattern"].startswith(
+        "^-?"
+    ),
+    "segments.fields-kept": lambda v: (
+        {"sample_offset", "last_duration", "key_frame_count"}
+        <= set(schema_props(v, "flow-segment-post.json"))
+    ),
+    "segments.bulk-500": lambda v: "array" in json.dumps(op(v, SEGMENTS, "post")["requestBody"]),
 }
 
 
