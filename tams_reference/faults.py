@@ -31,6 +31,11 @@ Where each one acts:
 - ``put-merges``: ``store/flows.py: put_flow``.
 - ``segments-for-missing-flow``: ``store/segments.py: post_segments`` (foreign keys off, as a
   server without them; the object's allocation flow is not checked either).
+- ``head-drops-paging-headers``: ``app.py: head_headers``.
+- ``profile-overwrite``: ``store/profiles.py: create_profile``.
+- ``init-objects-unchecked``: ``store/init_segments.py: check_init`` / ``record_init``.
+- ``bit-rate-delete-ignored``: ``store/flows.py: delete_flow_attr``.
+- ``root-omits-paths``: ``handlers/service.py: get_root``.
 """
 
 from __future__ import annotations
@@ -101,6 +106,20 @@ FAULTS: dict[str, str] = {
         "POST /flows/{id}/segments for a flow that does not exist answers 201 and stores the "
         "segments under the missing flow id."
     ),
+    "head-drops-paging-headers": (
+        "HEAD of a listing answers 200 without the X-Paging-* and Link headers GET sends."
+    ),
+    "profile-overwrite": (
+        "POST /service/profiles/{id} of an existing profile replaces it (201) instead of 400."
+    ),
+    "init-objects-unchecked": (
+        "Init and media objects are not told apart: an init object registers as media, a media "
+        "object as an init object, and a re-registered object may change its init_object_id."
+    ),
+    "bit-rate-delete-ignored": (
+        "DELETE /flows/{id}/max_bit_rate and /avg_bit_rate answer 204 but keep the value."
+    ),
+    "root-omits-paths": "GET / leaves flow-delete-requests out, though the server serves it.",
 }
 
 

@@ -35,6 +35,8 @@ reference command line, or ``reference: {variants: [a, b]}`` in targets.yaml.
   ``referenced_by_flows`` is updated at once. The spec's objects "have been or will be deleted".
 - ``relative-next-links``: the paging ``Link: <...>; rel="next"`` carries a path relative to
   the host (``</flows?limit=2&page=...>``) instead of an absolute URL (``Api.paged``).
+- ``head-omits-content-length``: HEAD answers carry the headers GET would send except
+  ``Content-Length`` (``app.py: head_headers``).
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ HOST_ONLY_PUT_URLS = "host-only-put-urls"
 RELATIVE_NEXT_LINKS = "relative-next-links"
 LATE_GC = "late-gc"
 DEFERRED_204 = "deferred-204"
+HEAD_OMITS_CONTENT_LENGTH = "head-omits-content-length"
 
 VARIANTS: dict[str, str] = {
     ASYNC_EVERYWHERE: (
@@ -76,6 +79,10 @@ VARIANTS: dict[str, str] = {
     ),
     RELATIVE_NEXT_LINKS: (
         'Paging Link headers carry a host-relative URL (</flows?page=...>; rel="next").'
+    ),
+    HEAD_OMITS_CONTENT_LENGTH: (
+        "HEAD answers carry GET's headers but no Content-Length (RFC 9110 9.3.2 lets a HEAD "
+        "omit headers whose value is known only while generating the content)."
     ),
 }
 

@@ -69,6 +69,9 @@ class ObjectsMixin:
         if row["timerange"] is not None:
             body["timerange"] = row["timerange"]
         body["get_urls"] = self.render_get_urls(object_id, [], urls or UrlOptions())
+        init = self.render_init(object_id, urls or UrlOptions(), "id")  # type: ignore[attr-defined]
+        if init is not None:
+            body["init_object"] = init
         return body
 
     def render_get_urls(

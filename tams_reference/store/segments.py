@@ -150,6 +150,9 @@ class SegmentsMixin:
             item["get_urls"] = self.render_get_urls(
                 row["object_id"], stored.get("get_urls", []), urls or UrlOptions()
             )
+            init = self.render_init(row["object_id"], urls or UrlOptions(), "object_id")
+            if init is not None:
+                item["init_object"] = init
             items.append(item)
         result = Page(items=items, limit=page_.limit, next_key=page_.next_key, count=page_.count)
         return result, str(covered) if covered is not None else "()"
@@ -191,8 +194,6 @@ class SegmentsMixin:
             errors = ["a segment is an object with string object_id and timerange"]
         if errors:
             raise BadRequest("invalid segment: " + "; ".join(errors[:3]))
-        if "init_object_id" in item:
-            raise BadRequest("init objects are not supported by the reference server")
         timerange = parse_timerange(item["timerange"])
         if timerange.is_empty():
             raise BadRequest(f"segment timerange {item['timerange']!r} is empty")
@@ -204,6 +205,7 @@ class SegmentsMixin:
             raise BadRequest(f"object {item['object_id']} was not allocated by this store")
         if check_allocation and not obj["registered"] and obj["allocated_for_flow"] != flow_id:
             raise BadRequest(f"object {item['object_id']} was allocated for another flow")
+        self.check_init(conn, item)  # store/init_segments.py
         overlapping = self._segment_rows(conn, flow_id, timerange, None)
         if overlapping:
             raise BadRequest(
@@ -240,6 +242,7 @@ class SegmentsMixin:
             "INSERT OR IGNORE INTO object_refs (object_id, flow_id) VALUES (?, ?)",
             (item["object_id"], flow_id),
         )
+        self.record_init(conn, flow_id, item)
 
     def _segment_rows(
         self,
