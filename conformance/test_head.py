@@ -159,7 +159,7 @@ def _compare(tams: Any, path: str, params: dict[str, Any]) -> int:
     return got.status_code
 
 
-@pytest.mark.parametrize("template", HEAD_PATHS)
+@pytest.mark.parametrize("template", HEAD_PATHS, ids=lambda p: p.strip("/") or "root")
 @check(
     "head.mirrors-get",
     MUST,

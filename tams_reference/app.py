@@ -95,7 +95,7 @@ def head_headers(api: Api, request: Request, response: Response) -> Response:
         return response
     if api.config.chose(HEAD_OMITS_CONTENT_LENGTH):
         response.headers.pop("Content-Length", None)
-        response.direct_passthrough = True  # werkzeug would compute it again
+        response.automatically_set_content_length = False  # werkzeug would compute it again
     if api.config.has("head-drops-paging-headers"):
         for name in [n for n, _ in response.headers.items() if n.lower().startswith("x-paging-")]:
             response.headers.pop(name, None)

@@ -34,7 +34,7 @@ Where each one acts:
 - ``head-drops-paging-headers``: ``app.py: head_headers``.
 - ``profile-overwrite``: ``store/profiles.py: create_profile``.
 - ``init-objects-unchecked``: ``store/init_segments.py: check_init`` / ``record_init``.
-- ``bit-rate-delete-ignored``: ``store/flows.py: delete_flow_attr``.
+- ``rate-delete-ignored``: ``store/flows.py: delete_flow_attr``.
 - ``root-omits-paths``: ``handlers/service.py: get_root``.
 """
 
@@ -116,7 +116,7 @@ FAULTS: dict[str, str] = {
         "Init and media objects are not told apart: an init object registers as media, a media "
         "object as an init object, and a re-registered object may change its init_object_id."
     ),
-    "bit-rate-delete-ignored": (
+    "rate-delete-ignored": (
         "DELETE /flows/{id}/max_bit_rate and /avg_bit_rate answer 204 but keep the value."
     ),
     "root-omits-paths": "GET / leaves flow-delete-requests out, though the server serves it.",

@@ -232,7 +232,7 @@ class FlowsMixin:
         def drop(body: dict[str, Any]) -> None:
             if attr not in body:
                 raise NotFound(f"flow {flow_id} has no {attr}")
-            if attr in INT_ATTRS and self.config.has("bit-rate-delete-ignored"):
+            if attr in INT_ATTRS and self.config.has("rate-delete-ignored"):
                 return
             del body[attr]
 
