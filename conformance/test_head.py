@@ -16,7 +16,7 @@ import pytest
 
 from tams_conformance.client import seg
 from tams_conformance.fixtures.factory import RUN_TAG, new_id
-from tams_conformance.levels import MUST, check
+from tams_conformance.levels import MUST, SHOULD, check
 
 # The HEAD operations of TAMS 8.2, as its spec file spells them (tests/unit/test_gates.py
 # proves this is exactly that list).
@@ -139,7 +139,7 @@ def _missing(template: str, values: dict[str, str]) -> dict[str, str]:
     return {**values, last: fresh}
 
 
-def _compare(tams: Any, path: str, params: dict[str, Any]) -> int:
+def _compare(tams: Any, path: str, params: dict[str, Any], headers: bool = False) -> int:
     got = tams.get(path, params=params)
     head = tams.head(path, params=params)
     what = f"HEAD {path}"
@@ -147,7 +147,7 @@ def _compare(tams: Any, path: str, params: dict[str, Any]) -> int:
         f"{what} answered {head.status_code}, GET {got.status_code}: HEAD must answer as GET"
     )
     assert head.content == b"", f"{what} returned a body of {len(head.content)} bytes"
-    if got.status_code == 200:
+    if headers and got.status_code == 200:
         for name in BY_VALUE:
             if name in got.headers:
                 assert head.headers.get(name) == got.headers[name], (
@@ -159,30 +159,58 @@ def _compare(tams: Any, path: str, params: dict[str, Any]) -> int:
     return got.status_code
 
 
-@pytest.mark.parametrize("template", HEAD_PATHS, ids=lambda p: p.strip("/") or "root")
-@check(
-    "head.mirrors-get",
-    MUST,
-    "every HEAD operation: Return ... headers (RFC 9110 9.3.2: as GET, without content); "
-    "X-Paging-* and Link documented on the HEAD 200 of listings; 404 as GET",
-    ops=tuple(f"{m} {p}" for p in HEAD_PATHS for m in ("HEAD", "GET")),
-)
-def test_head_answers_as_get_without_a_body(tams, factory, spec, template):
-    """MUST: HEAD answers GET's status with no body, and the headers GET sent (Content-Type,
-    X-Paging-Limit/Reverse-Order/Timerange by value, X-Paging-NextKey/Count and Link by
-    presence); for a path naming a resource that does not exist, GET 404 and HEAD 404."""
+def _applicable(spec: Any, template: str) -> None:
     if spec.operation_for("HEAD", template.replace("{", "x").replace("}", "")) is None:
         pytest.skip(f"n/a: HEAD {template} is not an operation of this API version")
-    values = _arrange(template, tams, factory)
-    params = {"limit": 1} if template in LISTINGS else {}
+
+
+def _listing_params(template: str, tams: Any, factory: Any) -> dict[str, Any]:
+    params: dict[str, Any] = {"limit": 1}
     if template in ("/flows", "/sources"):
         params[f"tag.{PROBE_TAG}"] = "x"
         for _ in range(2):  # two tagged items, so a next page exists
             flow = factory.flow(tags={PROBE_TAG: "x"})
             tams.put(f"/sources/{flow['source_id']}/tags/{PROBE_TAG}", "x")
-    _compare(tams, _fill(template, values), params)
+    return params
+
+
+def _id(path: str) -> str:
+    return path.strip("/") or "root"
+
+
+@pytest.mark.parametrize("template", HEAD_PATHS, ids=_id)
+@check(
+    "head.mirrors-get",
+    MUST,
+    "every HEAD operation: Return ... headers (RFC 9110 9.3.2: the same answer as GET, "
+    "without content); 404 as GET",
+    ops=tuple(f"{m} {p}" for p in HEAD_PATHS for m in ("HEAD", "GET")),
+)
+def test_head_answers_as_get_without_a_body(tams, factory, spec, template):
+    """MUST: HEAD answers GET's status with no body, for resources the check made; for a path
+    naming a resource that does not exist, GET 404 and HEAD 404."""
+    _applicable(spec, template)
+    values = _arrange(template, tams, factory)
+    _compare(tams, _fill(template, values), {"limit": 1} if template in LISTINGS else {})
     if "{" in template:
         missing = _fill(template, _missing(template, values))
         status = _compare(tams, missing, {})
         if template not in LISTINGS:
             assert status == 404, f"GET {missing} (does not exist) answered {status}, not 404"
+
+
+@pytest.mark.parametrize("template", sorted(LISTINGS), ids=_id)
+@check(
+    "head.same-headers",
+    SHOULD,
+    "HEAD of every listing: X-Paging-* and Link documented on its 200; RFC 9110 9.3.2: the "
+    "server SHOULD send the same header fields as for GET",
+    ops=tuple(f"{m} {p}" for p in sorted(LISTINGS) for m in ("HEAD", "GET")),
+)
+def test_head_of_a_listing_sends_the_headers_get_sends(tams, factory, spec, template):
+    """SHOULD: HEAD of a listing (limit=1, more items than one where the check can make them)
+    sends the headers GET sent: Content-Type, X-Paging-Limit/Reverse-Order/Timerange with the
+    same values, X-Paging-NextKey/Count and Link (opaque cursors) present."""
+    _applicable(spec, template)
+    values = _arrange(template, tams, factory)
+    _compare(tams, _fill(template, values), _listing_params(template, tams, factory), True)

@@ -24,7 +24,10 @@ HEAD_LISTINGS = (
 # fault -> the checks that must fail (or warn, for SHOULD) against it, and no other.
 CAUGHT_BY: dict[str, set[str]] = {
     # Every listing the reference serves sends X-Paging-Limit on GET, so each HEAD lacks it.
-    "head-drops-paging-headers": {f"head.mirrors-get[{path}]" for path in HEAD_LISTINGS},
+    "head-drops-paging-headers": {
+        *(f"head.same-headers[{path}]" for path in HEAD_LISTINGS),
+        "paging.head-same-headers",
+    },
     "profile-overwrite": {"profiles.existing-refused"},
     "init-objects-unchecked": {
         "init.objects-not-interchangeable[init-object-as-media]",
