@@ -56,7 +56,21 @@ def test_put_new_flow_answers_201_then_204_on_update(tams, factory):
     assert tams.get(f"/flows/{body['id']}").json()["label"] == "updated by tams-conformance"
 
 
-@pytest.mark.parametrize("kind", ["video", "audio", "data"])
+# Flows of the other kinds, as overrides of the factory's video body (flow-image.json,
+# flow-multi.json, flow-video.json vfr: frame_rate MUST NOT be set).
+OTHER_KINDS: dict[str, dict] = {
+    "image": {
+        "format": "urn:x-tam:format:image",
+        "codec": "image/jpeg",
+        "container": "image/jpeg",
+        "essence_parameters": {"frame_width": 640, "frame_height": 360},
+    },
+    "multi": {"format": "urn:x-nmos:format:multi", "essence_parameters": {}},
+    "vfr": {"essence_parameters": {"frame_width": 1280, "frame_height": 720, "vfr": True}},
+}
+
+
+@pytest.mark.parametrize("kind", ["video", "audio", "data", *OTHER_KINDS])
 @check(
     "flows.get-equals-put",
     MUST,
@@ -64,8 +78,15 @@ def test_put_new_flow_answers_201_then_204_on_update(tams, factory):
     ops=("GET /flows/{flowId}", "PUT /flows/{flowId}"),
 )
 def test_get_flow_returns_what_was_put(tams, factory, kind):
-    """MUST: GET /flows/{id} returns every value that was PUT (video, audio, data flows)."""
-    body = factory.flow(kind)
+    """MUST: GET /flows/{id} returns every value that was PUT (video, audio, data, image,
+    multi (collecting a video flow) and variable-frame-rate video flows)."""
+    if kind in OTHER_KINDS:
+        overrides = dict(OTHER_KINDS[kind])
+        if kind == "multi":
+            overrides["flow_collection"] = [{"id": factory.flow()["id"], "role": "video"}]
+        body = factory.flow("video", **overrides)
+    else:
+        body = factory.flow(kind)
     response = tams.get(f"/flows/{body['id']}")
     assert response.status_code == 200
     assert_flow_matches(response.json(), body)

@@ -152,3 +152,54 @@ def test_webhooks_endpoint_matches_what_the_service_advertises(tams):
             "webhooks are not advertised in event_stream_mechanisms, so GET /service/webhooks "
             f"must answer 404 (not supported), not {response.status_code}"
         )
+
+
+# The top-level listings of the spec: GET /<name> answers a listing where the server serves it.
+TOP_LEVEL_LISTINGS = ("service", "flows", "sources", "flow-delete-requests")
+
+
+@check(
+    "service.root-lists-served-paths",
+    SHOULD,
+    "GET / 200: List of paths available from this API",
+    ops=("GET /", "GET /service", "GET /flows", "GET /sources", "GET /flow-delete-requests"),
+)
+def test_root_lists_every_top_level_path_the_server_serves(tams):
+    """SHOULD: every top-level listing the server answers 200 at (service, flows, sources,
+    flow-delete-requests) is named by GET /, and every spec path GET / names is served."""
+    listed = tams.get("/").json()
+    assert isinstance(listed, list), f"GET / is not an array: {listed!r}"
+    served = {name for name in TOP_LEVEL_LISTINGS if tams.get(f"/{name}").status_code == 200}
+    missing = sorted(served - set(listed))
+    assert not missing, f"GET / leaves out {missing}, which the server serves"
+    dead = sorted(name for name in set(listed) & set(TOP_LEVEL_LISTINGS) if name not in served)
+    assert not dead, f"GET / lists {dead}, which do not answer 200"
+
+
+@check(
+    "service.post-updates-name",
+    MUST,
+    "POST /service 200 (service info updated), 400 (invalid service JSON); "
+    "schemas/service-post.json",
+    ops=("POST /service", "GET /service"),
+)
+def test_post_service_updates_the_name_and_refuses_an_invalid_body(tams):
+    """MUST: POST /service with a new name answers 200 and GET /service shows it; a name that
+    is not a string answers 400 and changes nothing. The original name is restored after.
+    Credentials without permission (403) make it unsupported."""
+    original = tams.get("/service").json()
+    field = "name" if "name" in original else "description"
+    before = original.get(field, "")
+    probe = f"{before} (tams-conformance probe)"
+    response = tams.post("/service", {field: probe})
+    if response.status_code == 403:
+        unsupported("these credentials may not update /service")
+    try:
+        assert response.status_code == 200, f"POST /service answered {response.status_code}"
+        assert tams.get("/service").json().get(field) == probe, f"{field} was not updated"
+        refused = tams.post("/service", {field: 5})
+        assert refused.status_code == 400, f"{field}: 5 answered {refused.status_code}"
+        assert tams.get("/service").json().get(field) == probe, f"a refused {field} changed it"
+    finally:
+        if field in original:
+            tams.post("/service", {field: before})

@@ -116,3 +116,36 @@ def test_sources_listing_filtered_by_format_holds_only_that_format(tams, factory
     params = {"format": audio["format"], "tag.format_probe": marker}
     listed = [s for page in tams.pages("/sources", params) for s in page.json()]
     assert [s["id"] for s in listed] == [audio["source_id"]], "format filter is wrong"
+
+
+@pytest.mark.parametrize("name", ["label", "description", "tags", "tags/probe"])
+@check(
+    "sources.sub-resource-unknown-source-404",
+    MUST,
+    "GET/PUT/DELETE /sources/{sourceId}/label, /description, /tags, /tags/{name}: 404 The "
+    "requested Source does not exist",
+    ops=(
+        "GET /sources/{sourceId}/label",
+        "PUT /sources/{sourceId}/label",
+        "DELETE /sources/{sourceId}/label",
+        "GET /sources/{sourceId}/description",
+        "PUT /sources/{sourceId}/description",
+        "DELETE /sources/{sourceId}/description",
+        "GET /sources/{sourceId}/tags",
+        "GET /sources/{sourceId}/tags/{name}",
+        "PUT /sources/{sourceId}/tags/{name}",
+        "DELETE /sources/{sourceId}/tags/{name}",
+        "GET /sources/{sourceId}",
+    ),
+)
+def test_sub_resources_of_an_unknown_source_answer_404(tams, factory, name):
+    """MUST: GET, PUT (a valid string) and DELETE of a sub-resource of a source that does not
+    exist answer 404, and no source appears."""
+    source_id = factory.source_id()
+    path = f"/sources/{source_id}/{name}"
+    methods = ("GET",) if name == "tags" else ("GET", "PUT", "DELETE")
+    for method in methods:
+        body = {"json_body": "probe"} if method == "PUT" else {}
+        status = tams.request(method, path, **body).status_code
+        assert status == 404, f"{method} {path} of an unknown source answered {status}"
+    assert tams.get(f"/sources/{source_id}").status_code == 404, "a sub-resource PUT made it"

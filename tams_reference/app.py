@@ -18,9 +18,10 @@ from werkzeug.wrappers import Request, Response
 
 from tams_reference.auth import TOKEN_PATH, Authenticator
 from tams_reference.errors import TamsError
-from tams_reference.handlers import deletes, flows, objects, segments, service, sources
+from tams_reference.handlers import deletes, flows, objects, profiles, segments, service, sources
 from tams_reference.handlers.context import Api
 from tams_reference.httputil import error_response
+from tams_reference.variants import HEAD_OMITS_CONTENT_LENGTH
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,8 @@ def build_rules(api: Api) -> list[tuple[str, list[str], Handler]]:
             _by_method(GET=service.get_service, POST=service.post_service),
         ),
         ("/service/storage-backends", ["GET"], service.get_storage_backends),
+        ("/service/profiles", ["GET"], profiles.list_profiles),
+        ("/service/profiles/<profile_id>", ["GET", "POST"], profiles.profile),
         ("/sources", ["GET"], sources.list_sources),
         ("/sources/<source_id>", *_source_methods(api)),
         ("/sources/<source_id>/tags", ["GET"], partial(sources.source_attr, attr="tags")),
@@ -85,6 +88,23 @@ def build_rules(api: Api) -> list[tuple[str, list[str], Handler]]:
         for attr in FLOW_ATTRS
     ]
     return rules
+
+
+def head_headers(api: Api, request: Request, response: Response) -> Response:
+    """HEAD answers with GET's headers (werkzeug drops the body). The ``head-omits-content-
+    length`` variant leaves out Content-Length (RFC 9110 lets a HEAD omit headers known only
+    while generating the content); the ``head-drops-paging-headers`` fault drops X-Paging-*
+    and Link."""
+    if request.method != "HEAD":
+        return response
+    if api.config.chose(HEAD_OMITS_CONTENT_LENGTH):
+        response.headers.pop("Content-Length", None)
+        response.automatically_set_content_length = False  # werkzeug would compute it again
+    if api.config.has("head-drops-paging-headers"):
+        for name in [n for n, _ in response.headers.items() if n.lower().startswith("x-paging-")]:
+            response.headers.pop(name, None)
+        response.headers.pop("Link", None)
+    return response
 
 
 def _source_methods(api: Api) -> tuple[list[str], Handler]:
@@ -143,7 +163,8 @@ class TamsApp:
         adapter = self.url_map.bind_to_environ(request.environ)
         try:
             endpoint, values = adapter.match()
-            return self.handlers[endpoint](self.api, request, **values)
+            response = self.handlers[endpoint](self.api, request, **values)
+            return head_headers(self.api, request, response)
         except TamsError as exc:
             return error_response(exc.status, exc.type_name, exc.summary)
         except MethodNotAllowed as exc:

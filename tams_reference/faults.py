@@ -42,6 +42,11 @@ Where each one acts:
 - ``collected-by-not-maintained``: ``store/flows.py`` (``list_flows``, ``_render``).
 - ``paging-nextkey-wrong``: ``paging.shape_headers``.
 - ``lax-list-queries``: ``handlers/listing.py: ListQuery``.
+- ``head-drops-paging-headers``: ``app.py: head_headers``.
+- ``profile-overwrite``: ``store/profiles.py: create_profile``.
+- ``init-objects-unchecked``: ``store/init_segments.py: check_init`` / ``record_init``.
+- ``rate-delete-ignored``: ``store/flows.py: delete_flow_attr``.
+- ``root-omits-paths``: ``handlers/service.py: get_root``.
 """
 
 from __future__ import annotations
@@ -160,6 +165,20 @@ FAULTS: dict[str, str] = {
         "The timerange filter of GET segments reads an exclusive start '(' as inclusive, so "
         "(1:0_2:0) also lists a segment that ends at [1:0]."
     ),
+    "head-drops-paging-headers": (
+        "HEAD of a listing answers 200 without the X-Paging-* and Link headers GET sends."
+    ),
+    "profile-overwrite": (
+        "POST /service/profiles/{id} of an existing profile replaces it (201) instead of 400."
+    ),
+    "init-objects-unchecked": (
+        "Init and media objects are not told apart: an init object registers as media, a media "
+        "object as an init object, and a re-registered object may change its init_object_id."
+    ),
+    "rate-delete-ignored": (
+        "DELETE /flows/{id}/max_bit_rate and /avg_bit_rate answer 204 but keep the value."
+    ),
+    "root-omits-paths": "GET / leaves flow-delete-requests out, though the server serves it.",
 }
 
 

@@ -51,6 +51,8 @@ reference command line, or ``reference: {variants: [a, b]}`` in targets.yaml.
   filtered set ("the number of items in the returned data set"; ``paging.shape_headers``).
 - ``label-ties-newest-first``: ``sort_by=label`` orders flows and sources of equal label newest
   first, not by id (the spec leaves ties open; ``store/flows.py``, ``store/sources.py``).
+- ``head-omits-content-length``: HEAD answers carry the headers GET would send except
+  ``Content-Length`` (``app.py: head_headers``).
 """
 
 from __future__ import annotations
@@ -73,6 +75,7 @@ LABEL_TIES_NEWEST_FIRST = "label-ties-newest-first"
 IDEMPOTENT_REPOST = "idempotent-segment-repost"
 OMIT_EMPTY_GET_URLS = "omit-empty-get-urls"
 UNSIGNED_PUT_URLS = "unsigned-put-urls"
+HEAD_OMITS_CONTENT_LENGTH = "head-omits-content-length"
 
 VARIANTS: dict[str, str] = {
     ASYNC_EVERYWHERE: (
@@ -113,6 +116,10 @@ VARIANTS: dict[str, str] = {
     MINIMAL_PAGING_HEADERS: "Listings send Link but none of the optional X-Paging-* headers.",
     PAGE_COUNT_PER_PAGE: "X-Paging-Count is the number of items on this page.",
     LABEL_TIES_NEWEST_FIRST: "sort_by=label orders equal labels newest first, not by id.",
+    HEAD_OMITS_CONTENT_LENGTH: (
+        "HEAD answers carry GET's headers but no Content-Length (RFC 9110 9.3.2 lets a HEAD "
+        "omit headers whose value is known only while generating the content)."
+    ),
 }
 
 

@@ -20,7 +20,11 @@ ROOT = ["service", "flows", "sources", "flow-delete-requests"]
 
 
 def get_root(api: Api, request: Request) -> Response:
-    return json_response(ROOT)
+    """Every top-level path served: /objects/{id} too, unless a fault left it out."""
+    served = [*ROOT, *([] if api.config.has("no-objects-endpoint") else ["objects"])]
+    if api.config.has("root-omits-paths"):
+        served.remove("flow-delete-requests")
+    return json_response(served)
 
 
 def get_service(api: Api, request: Request) -> Response:

@@ -16,7 +16,9 @@ from tams_reference.errors import BadRequest, NotFound
 from tams_reference.store.db import Database
 from tams_reference.store.deletes import Deleted, DeletesMixin
 from tams_reference.store.flows import BasicValidator, FlowsMixin, RequestValidator
+from tams_reference.store.init_segments import InitSegmentsMixin
 from tams_reference.store.objects import Media, ObjectsMixin, UrlOptions
+from tams_reference.store.profiles import ProfilesMixin
 from tams_reference.store.requests import RequestsMixin
 from tams_reference.store.segments import SegmentsMixin
 from tams_reference.store.sources import SourcesMixin
@@ -26,7 +28,16 @@ SERVICE_VERSION = "0.1.0"
 SERVICE_DESCRIPTION = "Embedded reference TAMS server of tams-conformance"
 
 
-class Store(SourcesMixin, FlowsMixin, SegmentsMixin, ObjectsMixin, DeletesMixin, RequestsMixin):
+class Store(
+    SourcesMixin,
+    FlowsMixin,
+    SegmentsMixin,
+    ObjectsMixin,
+    DeletesMixin,
+    RequestsMixin,
+    ProfilesMixin,
+    InitSegmentsMixin,
+):
     """All TAMS state of one server instance."""
 
     def __init__(
@@ -35,6 +46,8 @@ class Store(SourcesMixin, FlowsMixin, SegmentsMixin, ObjectsMixin, DeletesMixin,
         self.config = config
         self.media = media
         self.db = Database(config.db_path)
+        self.init_profiles()
+        self.init_init_segments()
         self.validator = validator or BasicValidator()
         self.delete_queue: queue.Queue[str] = queue.Queue()
         self._service = {"name": "tams-reference", "description": SERVICE_DESCRIPTION}

@@ -85,9 +85,10 @@ class FlowsMixin:
             raise BadRequest(f"body id {body.get('id')!r} differs from the path id {flow_id}")
         stored = {key: value for key, value in body.items() if key not in SERVER_MANAGED}
         stored.setdefault("tags", {})
-        fmt = stored.get("format", "urn:x-nmos:format:multi")
         now = now_iso()
         with self.db.write() as conn:
+            stored = self.apply_profile(conn, stored)  # type: ignore[attr-defined]
+            fmt = stored.get("format", "urn:x-nmos:format:multi")
             old = conn.execute("SELECT * FROM flows WHERE id = ?", (flow_id,)).fetchone()
             if old is not None and old["deleting"]:
                 raise NotFound(f"flow {flow_id} is being deleted")
@@ -236,6 +237,8 @@ class FlowsMixin:
         def drop(body: dict[str, Any]) -> None:
             if attr not in body:
                 raise NotFound(f"flow {flow_id} has no {attr}")
+            if attr in INT_ATTRS and self.config.has("rate-delete-ignored"):
+                return
             del body[attr]
 
         self._update_flow(flow_id, drop)

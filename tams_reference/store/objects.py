@@ -110,6 +110,9 @@ class ObjectsMixin:
         get_urls = self.render_get_urls(object_id, instances, [], urls or UrlOptions())
         if get_urls or not self.config.chose(OMIT_EMPTY_GET_URLS):
             body["get_urls"] = get_urls
+        init = self.render_init(object_id, urls or UrlOptions(), "id")  # type: ignore[attr-defined]
+        if init is not None:
+            body["init_object"] = init
         return body, page_
 
     # -- instances ------------------------------------------------------------------------

@@ -201,6 +201,9 @@ class SegmentsMixin:
             )
             if get_urls or not self.config.chose(OMIT_EMPTY_GET_URLS):
                 item["get_urls"] = get_urls
+            init = self.render_init(row["object_id"], urls or UrlOptions(), "object_id")
+            if init is not None:
+                item["init_object"] = init
             items.append(item)
         result = Page(items=items, limit=page_.limit, next_key=page_.next_key, count=page_.count)
         return result, str(covered) if covered is not None else "()"
@@ -242,8 +245,6 @@ class SegmentsMixin:
             errors = ["a segment is an object with string object_id and timerange"]
         if errors:
             raise BadRequest("invalid segment: " + "; ".join(errors[:3]))
-        if "init_object_id" in item:
-            raise BadRequest("init objects are not supported by the reference server")
         timerange = parse_timerange(item["timerange"])
         if timerange.is_empty():
             raise BadRequest(f"segment timerange {item['timerange']!r} is empty")
@@ -261,6 +262,7 @@ class SegmentsMixin:
             obj = self._external_object(conn, flow_id, item)
         if check_allocation and not obj["registered"] and obj["allocated_for_flow"] != flow_id:
             raise BadRequest(f"object {item['object_id']} was allocated for another flow")
+        self.check_init(conn, item)  # store/init_segments.py
         overlapping = self._segment_rows(conn, flow_id, timerange, None)
         if overlapping:
             if self._same_segment(overlapping, item, timerange):
@@ -302,6 +304,7 @@ class SegmentsMixin:
             "INSERT OR IGNORE INTO object_refs (object_id, flow_id) VALUES (?, ?)",
             (item["object_id"], flow_id),
         )
+        self.record_init(conn, flow_id, item)
 
     def _external_object(
         self, conn: sqlite3.Connection, flow_id: str, item: dict[str, Any]

@@ -10,7 +10,7 @@ from tests.reference.refkit import video_flow
 
 
 def test_root_and_service(api):
-    assert api.get("/").json() == ["service", "flows", "sources", "flow-delete-requests"]
+    assert api.get("/").json() == ["service", "flows", "sources", "flow-delete-requests", "objects"]
     service = api.get("/service").json()
     assert service["type"].startswith("urn:x-tams:service")
     assert service["api_version"] == "8.2"

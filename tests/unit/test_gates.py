@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tams_conformance.checks.test_head import HEAD_PATHS
 from tams_conformance.levels import CheckInfo, version_tuple
 
 VERSIONS = ("7.0", "8.0", "8.1", "8.2")
@@ -120,6 +121,31 @@ def schema_text(v: str, name: str) -> str:
 def schema_props(v: str, name: str) -> dict[str, Any]:
     path = spec_dir() / v / "schemas" / name  # type: ignore[operator]
     return schema(v, name).get("properties", {}) if path.exists() else {}
+
+
+PROFILE = "/service/profiles/{profileId}"
+
+
+def has_schema(version: str, name: str) -> str:
+    """A schema file's text ('' when the version has no such file)."""
+    path = spec_dir() / version / "schemas" / name  # type: ignore[operator]
+    return path.read_text() if path.exists() else ""
+
+
+def essence_closed(version: str, name: str) -> bool:
+    """essence_parameters of a flow schema refuses unknown keys."""
+    for part in schema(version, name).get("allOf", []):
+        essence = part.get("properties", {}).get("essence_parameters", {})
+        if essence:
+            return False in (
+                essence.get("unevaluatedProperties"),
+                essence.get("additionalProperties"),
+            )
+    return False
+
+
+def head_paths(version: str) -> set[str]:
+    return {p for p, ops in api(version)["paths"].items() if "head" in ops}
 
 
 # check id -> (first version with the rule, predicate "version v has the rule")
@@ -326,6 +352,49 @@ GATES: dict[str, tuple[str, Callable[[str], bool]]] = {
             in response(v, "/flows/{flowId}", "delete", "204")
         ),
     ),
+    # Flow Profiles and init segments are new in 8.2.
+    "profiles.create-then-get": ("8.2", lambda v: PROFILE in api(v)["paths"]),
+    "profiles.existing-refused": (
+        "8.2",
+        lambda v: (
+            "MUST reject requests that would update an existing Profile"
+            in op(v, PROFILE, "post").get("description", "")
+        ),
+    ),
+    "profiles.unknown-id-404": (
+        "8.2",
+        lambda v: "404" in op(v, PROFILE, "get").get("responses", {}),
+    ),
+    "profiles.invalid-body-400": (
+        "8.2",
+        lambda v: "Invalid Profile JSON" in response(v, PROFILE, "post", "400"),
+    ),
+    "flows.profile-id-round-trip": (
+        "8.2",
+        lambda v: "profile_id" in has_schema(v, "flow-put.json"),
+    ),
+    "flows.profile-id-refusals": (
+        "8.2",
+        lambda v: "400 validation error" in has_schema(v, "flow-put.json"),
+    ),
+    "init.allocation-content-type": (
+        "8.2",
+        lambda v: "content_type" in has_schema(v, "flow-storage-post.json"),
+    ),
+    "init.segment-init-object": (
+        "8.2",
+        lambda v: (
+            "init_object" in has_schema(v, "flow-segment.json")
+            and "init_object_id" in has_schema(v, "flow-segment-post.json")
+        ),
+    ),
+    "init.objects-not-interchangeable": (
+        "8.2",
+        lambda v: (
+            "init segments may not be used as media segments"
+            in has_schema(v, "flow-segment-post.json")
+        ),
+    ),
 }
 
 # Ungated checks whose rule every version states: the predicate holds in all four.
@@ -396,7 +465,45 @@ EVERY_VERSION: dict[str, Callable[[str], bool]] = {
         <= set(schema_props(v, "flow-segment-post.json"))
     ),
     "segments.bulk-500": lambda v: "array" in json.dumps(op(v, SEGMENTS, "post")["requestBody"]),
+    "head.mirrors-get": lambda v: (
+        all("get" in api(v)["paths"][p] for p in head_paths(v)) and head_paths(v) <= set(HEAD_PATHS)
+    ),
+    "flows.unknown-essence-key-400": lambda v: all(
+        essence_closed(v, f"flow-{kind}.json") for kind in ("video", "audio", "data")
+    ),
+    "flows.bit-rate-round-trip": lambda v: all(
+        {"get", "put", "delete"} <= set(api(v)["paths"][f"/flows/{{flowId}}/{attr}"])
+        for attr in ("max_bit_rate", "avg_bit_rate")
+    ),
+    "flows.sub-resource-unknown-flow-404": lambda v: all(
+        "404" in o["responses"]
+        for path, ops in api(v)["paths"].items()
+        if path.startswith("/flows/{flowId}/")
+        and path.count("/") >= 3
+        and "segments" not in path
+        and "storage" not in path
+        for m, o in ops.items()
+        if m in ("get", "put", "delete")
+    ),
+    "service.post-updates-name": lambda v: (
+        {"200", "400"} <= set(op(v, "/service", "post")["responses"])
+        and "name" in schema(v, "service-post.json")["properties"]
+    ),
+    "sources.sub-resource-unknown-source-404": lambda v: all(
+        "404" in o["responses"]
+        for path, ops in api(v)["paths"].items()
+        if path.startswith("/sources/{sourceId}/")
+        for m, o in ops.items()
+        if m in ("get", "put", "delete")
+    ),
 }
+
+
+@needs_spec
+def test_head_check_covers_exactly_the_head_operations_of_8_2():
+    """conformance/test_head.py lists the HEAD operations of 8.2, a superset of the others."""
+    assert set(HEAD_PATHS) == head_paths("8.2")
+    assert len(HEAD_PATHS) == len(set(HEAD_PATHS))
 
 
 def collected_checks() -> dict[str, CheckInfo]:
