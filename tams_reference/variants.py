@@ -49,6 +49,7 @@ HOST_ONLY_PUT_URLS = "host-only-put-urls"
 RELATIVE_NEXT_LINKS = "relative-next-links"
 LATE_GC = "late-gc"
 DEFERRED_204 = "deferred-204"
+NO_WEBHOOKS = "no-webhooks"
 
 VARIANTS: dict[str, str] = {
     ASYNC_EVERYWHERE: (
@@ -73,6 +74,10 @@ VARIANTS: dict[str, str] = {
     LATE_GC: (
         "Objects no longer referenced are deleted half a second later, not with the delete "
         "that released them (eventual garbage collection)."
+    ),
+    NO_WEBHOOKS: (
+        "No event stream: /service advertises no event_stream_mechanisms and "
+        '/service/webhooks answers 404 (the spec\'s "not supported").'
     ),
     RELATIVE_NEXT_LINKS: (
         'Paging Link headers carry a host-relative URL (</flows?page=...>; rel="next").'

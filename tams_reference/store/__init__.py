@@ -20,13 +20,22 @@ from tams_reference.store.objects import Media, ObjectsMixin, UrlOptions
 from tams_reference.store.requests import RequestsMixin
 from tams_reference.store.segments import SegmentsMixin
 from tams_reference.store.sources import SourcesMixin
+from tams_reference.store.webhooks import WebhooksMixin
 from tams_reference.variants import ASYNC_EVERYWHERE
 
 SERVICE_VERSION = "0.1.0"
 SERVICE_DESCRIPTION = "Embedded reference TAMS server of tams-conformance"
 
 
-class Store(SourcesMixin, FlowsMixin, SegmentsMixin, ObjectsMixin, DeletesMixin, RequestsMixin):
+class Store(
+    SourcesMixin,
+    FlowsMixin,
+    SegmentsMixin,
+    ObjectsMixin,
+    DeletesMixin,
+    RequestsMixin,
+    WebhooksMixin,
+):
     """All TAMS state of one server instance."""
 
     def __init__(
@@ -38,6 +47,7 @@ class Store(SourcesMixin, FlowsMixin, SegmentsMixin, ObjectsMixin, DeletesMixin,
         self.validator = validator or BasicValidator()
         self.delete_queue: queue.Queue[str] = queue.Queue()
         self._service = {"name": "tams-reference", "description": SERVICE_DESCRIPTION}
+        self.init_webhooks()
 
     def service_info(self) -> dict[str, Any]:
         """The /service body (service.json)."""
@@ -48,6 +58,7 @@ class Store(SourcesMixin, FlowsMixin, SegmentsMixin, ObjectsMixin, DeletesMixin,
             "service_version": SERVICE_VERSION,
             "min_object_timeout": self.config.min_object_timeout,
             "min_presigned_url_timeout": self.config.min_presigned_url_timeout,
+            **self.webhooks_advertised(),
         }
 
     def update_service(self, body: Any) -> None:
