@@ -211,6 +211,6 @@ def split_listen(listen: str) -> tuple[str, int]:
         port = parts.port
     except ValueError:
         port = None
-    if not parts.hostname or port is None:
+    if not parts.hostname or port is None or parts.path:
         raise ValueError(f"{listen!r} is not host:port (for example 127.0.0.1:0)")
     return parts.hostname, port
