@@ -146,16 +146,17 @@ def test_refused_flow_delete_sends_no_flows_deleted(webhooks, factory, tams):
     "webhooks.event-flows-segments-added",
     MUST,
     SPEC.format(event="flows/segments_added {flow_id, segments: [flow-segment.json]}")
-    + "; include_object_timerange (8.0)",
+    + "; webhook.json include_object_timerange (8.2)",
     ops=("POST /service/webhooks", "POST /flows/{flowId}/segments"),
 )
 def test_segments_added_event_carries_the_segments(webhooks, factory):
     """MUST: registering segments delivers flows/segments_added with each segment as
-    registered (object_id, timerange) and, from 8.0 when the webhook asks with
+    registered (object_id, timerange) and, from 8.2 when the webhook asks with
     include_object_timerange, the object's timerange."""
     webhooks.require()
     flow_id, source_id = _flow_and_source(factory)
-    options = {"include_object_timerange": True} if webhooks.has_ids else {}
+    asks = webhooks.version >= (8, 2)  # include_object_timerange is in webhook.json from 8.2
+    options = {"include_object_timerange": True} if asks else {}
     hook = webhooks.register(["flows/segments_added"], watch=(flow_id, source_id), **options)
     factory.flow("data", source_id=source_id, id=flow_id)
     made = factory.segments(flow_id, 2)
@@ -177,7 +178,7 @@ def test_segments_added_event_carries_the_segments(webhooks, factory):
         webhooks.assert_valid(delivery)
         assert delivery.event.get("flow_id") == flow_id
     assert last is not None
-    if webhooks.has_ids:
+    if asks:
         missing = [k for k in wanted if "object_timerange" not in carried()[k]]
         assert not missing, (
             "segments_added segments lack object_timerange although the webhook set "

@@ -127,12 +127,11 @@ TRANSFORMS: dict[str, Any] = {
     MUST,
     "webhook.json accept_get_urls, accept_storage_ids, presigned: the same as the query "
     "parameters of GET /flows/{flowId}/segments; 400 when unsupported (SHALL)",
-    since="8.0",
     ops=("POST /service/webhooks", "POST /flows/{flowId}/segments", "GET /flows/{flowId}/segments"),
 )
 @pytest.mark.parametrize("case", sorted(TRANSFORMS))
 def test_segment_events_get_urls_follow_the_transform(webhooks, factory, tams, case):
-    """MUST (8.0+): a registration's get_urls transform shapes the get_urls of its
+    """MUST: a registration's get_urls transform shapes the get_urls of its
     flows/segments_added events as the same query parameter shapes GET segments (an empty
     accept_get_urls: no get_urls at all)."""
     webhooks.require()
