@@ -18,6 +18,7 @@ from tams_conformance.egress import EgressPolicy, EgressRefused
 from tams_conformance.errors import HarnessError
 from tams_conformance.fixtures.factory import RUN_TAG
 from tams_conformance.levels import unsupported, version_tuple
+from tams_conformance.redact import register_secrets
 from tams_conformance.webhooks.receiver import Delivery, Receiver, Subscription
 
 API_KEY_NAME = "X-Tams-Conformance-Key"
@@ -129,11 +130,13 @@ class WebhookKit:
                 f"{exc}; set webhooks.public_url in targets.yaml to a URL the target reaches "
                 "(docs/webhooks.md)"
             ) from None
+        key_value = "tams-conformance-" + secrets.token_hex(12)
+        register_secrets(key_value)  # masked in transcripts and reports like any credential
         body: dict[str, Any] = {
             "url": url,
             "events": list(events),
             "api_key_name": API_KEY_NAME,
-            "api_key_value": "tams-conformance-" + secrets.token_hex(12),
+            "api_key_value": key_value,
         }
         if self.has_ids:
             body["tags"] = {RUN_TAG: self.runtime.run_id}
