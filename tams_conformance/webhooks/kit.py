@@ -19,7 +19,7 @@ from tams_conformance.errors import HarnessError
 from tams_conformance.fixtures.factory import RUN_TAG
 from tams_conformance.levels import unsupported, version_tuple
 from tams_conformance.redact import register_secrets
-from tams_conformance.webhooks.receiver import Delivery, Receiver, Subscription
+from tams_conformance.webhooks.receiver import Delivery, Receiver, Subscription, ids_named
 
 API_KEY_NAME = "X-Tams-Conformance-Key"
 SERVICE_CHECK = "service.webhooks-advertised-consistently"
@@ -76,8 +76,6 @@ class Hook:
 
 
 def _ids(delivery: Delivery) -> set[str]:
-    from tams_conformance.webhooks.receiver import ids_named
-
     return ids_named(delivery.body)
 
 
