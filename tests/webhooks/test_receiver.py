@@ -35,7 +35,9 @@ def test_wait_returns_as_soon_as_the_delivery_arrives_and_none_when_it_never_doe
         url, sub = receiver.subscribe()
         sub.watch(flow_id)
         assert sub.wait_for(lambda d: True, timeout_s=0) is None
-        sender = threading.Thread(target=requests.post, args=(url,), kwargs={"json": _event(flow_id)})
+        sender = threading.Thread(
+            target=requests.post, args=(url,), kwargs={"json": _event(flow_id)}
+        )
         sender.start()
         got = sub.wait_for(lambda d: d.event.get("flow_id") == flow_id, timeout_s=30)
         sender.join()
