@@ -22,6 +22,7 @@ from tams_conformance.client import TamsClient, Transcript, basic_secret, build_
 from tams_conformance.config import Target
 from tams_conformance.fixtures.factory import RUN_TAG, Remover
 from tams_conformance.report.folders import started_at
+from tams_conformance.webhooks.leftovers import clean_webhooks
 
 EXIT_OK, EXIT_USAGE, EXIT_HARNESS = 0, 2, 3
 NOTICE_PAGES = 5  # the start-of-run notice stays cheap: a few tag-filtered pages at most
@@ -179,6 +180,8 @@ def clean(target: Target, older_than: dt.timedelta | None, dry_run: bool) -> int
         )
         return EXIT_HARNESS
     now = dt.datetime.now(dt.UTC)
+    if clean_webhooks(client, name, older_than, dry_run, now):  # registrations of killed runs
+        return EXIT_HARNESS
     by_run: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for flow in found.flows:
         by_run[run_of(flow)].append(flow)

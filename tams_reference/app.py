@@ -18,7 +18,16 @@ from werkzeug.wrappers import Request, Response
 
 from tams_reference.auth import TOKEN_PATH, Authenticator
 from tams_reference.errors import TamsError
-from tams_reference.handlers import deletes, flows, objects, profiles, segments, service, sources
+from tams_reference.handlers import (
+    deletes,
+    flows,
+    objects,
+    profiles,
+    segments,
+    service,
+    sources,
+    webhooks,
+)
 from tams_reference.handlers.context import Api
 from tams_reference.httputil import error_response
 from tams_reference.variants import HEAD_OMITS_CONTENT_LENGTH
@@ -43,6 +52,8 @@ def build_rules(api: Api) -> list[tuple[str, list[str], Handler]]:
         ("/service/storage-backends", ["GET"], service.get_storage_backends),
         ("/service/profiles", ["GET"], profiles.list_profiles),
         ("/service/profiles/<profile_id>", ["GET", "POST"], profiles.profile),
+        ("/service/webhooks", ["GET", "POST"], webhooks.webhooks),
+        ("/service/webhooks/<webhook_id>", ["GET", "PUT", "DELETE"], webhooks.webhook),
         ("/sources", ["GET"], sources.list_sources),
         ("/sources/<source_id>", *_source_methods(api)),
         ("/sources/<source_id>/tags", ["GET"], partial(sources.source_attr, attr="tags")),

@@ -69,6 +69,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--s3-region", default="us-east-1")
     parser.add_argument("--s3-profile", choices=S3_PROFILES, default="strict")
     parser.add_argument("--s3-enforce-region", action="store_true")
+    parser.add_argument(
+        "--webhook-host",
+        action="append",
+        default=[],
+        metavar="HOST",
+        help="a host webhook callbacks may go to besides loopback (repeatable)",
+    )
     parser.add_argument("--db", default=":memory:", help="SQLite file (default: in memory)")
     parser.add_argument("--spec-dir", help="TAMS spec folder (default: $TAMS_SPEC_DIR)")
     auth = parser.add_argument_group(
@@ -131,6 +138,7 @@ def _config(args: argparse.Namespace) -> ServerConfig:
             spec_dir=args.spec_dir,
             db_path=args.db,
             auth=_auth(args),
+            webhook_hosts=tuple(args.webhook_host),
         )
     except ValueError as exc:
         raise UsageError(str(exc)) from None

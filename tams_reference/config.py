@@ -48,6 +48,9 @@ class ServerConfig:
     max_page_limit: int = 1000
     db_path: str = ":memory:"
     auth: AuthSettings = field(default_factory=AuthSettings)  # off unless a mode is set
+    # Hosts webhook callbacks may go to besides loopback (SSRF mitigation: none by default).
+    webhook_hosts: tuple[str, ...] = ()
+    webhook_retries: int = 3  # delivery attempts after the first, then the webhook is in error
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "faults", check_faults(self.faults))

@@ -35,6 +35,9 @@ Where each one acts:
 - ``segment-fields-dropped``: ``store/segments.py: _register``.
 - ``exclusive-start-ignored``: ``handlers/segments.py: get_segments`` (the query's ``(``
   read as ``[``).
+- ``webhook-*``: ``store/webhooks.py`` (api key header, filters, the early announcement
+  wrapped around ``Store.delete_flow``) and ``store/webhook_events.py`` (events of a batch,
+  segment shapes).
 - ``segments-for-missing-flow``: ``store/segments.py: post_segments`` (foreign keys off, as a
   server without them; the object's allocation flow is not checked either).
 - ``flow-filters-ignored``: ``store/flows.py: list_flows`` (``FILTERS_IGNORED``).
@@ -179,6 +182,26 @@ FAULTS: dict[str, str] = {
         "DELETE /flows/{id}/max_bit_rate and /avg_bit_rate answer 204 but keep the value."
     ),
     "root-omits-paths": "GET / leaves flow-delete-requests out, though the server serves it.",
+    "webhook-no-segment-delete-events": (
+        "No flows/segments_deleted event is ever sent (segment deletes, and the segments a flow "
+        "delete removes, go unannounced)."
+    ),
+    "webhook-early-flow-deleted": (
+        "flows/deleted is POSTed when DELETE /flows/{id} arrives, before the delete runs: the "
+        "flow still exists when the receiver hears of it, and a refused (403) delete is "
+        "announced too."
+    ),
+    "webhook-filters-ignored": (
+        "Webhook filters (flow_ids, source_ids, flow_collected_by_ids, source_collected_by_ids) "
+        "are accepted and ignored: every registration gets every event of its types."
+    ),
+    "webhook-no-api-key-header": (
+        "Webhook deliveries never carry the api_key_name header with the api_key_value."
+    ),
+    "webhook-v7-payload": (
+        "flows/segments_added events carry 7.0-shaped segments (sample_offset/sample_count, "
+        "never object_timerange even when include_object_timerange asks for it)."
+    ),
 }
 
 

@@ -12,6 +12,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from tams_reference.app import TamsApp
 from tams_reference.config import S3Settings, ServerConfig
+from tams_reference.delivery import DeliveryWorker
 from tams_reference.handlers.context import Api
 from tams_reference.media import MediaStore
 from tams_reference.store import Store
@@ -98,6 +99,9 @@ class ReferenceServer:
             worker = DeleteWorker(self.store)
             worker.start()
             self._stack.callback(worker.stop)
+            deliveries = DeliveryWorker(self.store)
+            deliveries.start()
+            self._stack.callback(deliveries.stop)
             app = TamsApp(Api(self.store, media, self.config))
             self._httpd = make_server(
                 self.host, self.port, app, threaded=True, request_handler=_QuietHandler

@@ -76,6 +76,7 @@ IDEMPOTENT_REPOST = "idempotent-segment-repost"
 OMIT_EMPTY_GET_URLS = "omit-empty-get-urls"
 UNSIGNED_PUT_URLS = "unsigned-put-urls"
 HEAD_OMITS_CONTENT_LENGTH = "head-omits-content-length"
+NO_WEBHOOKS = "no-webhooks"
 
 VARIANTS: dict[str, str] = {
     ASYNC_EVERYWHERE: (
@@ -108,6 +109,10 @@ VARIANTS: dict[str, str] = {
     UNSIGNED_PUT_URLS: (
         "put_urls are not presigned unless asked (presigned: true): same-origin URLs of the "
         "server, used with the API credentials."
+    ),
+    NO_WEBHOOKS: (
+        "No event stream: /service advertises no event_stream_mechanisms and "
+        '/service/webhooks answers 404 (the spec\'s "not supported").'
     ),
     RELATIVE_NEXT_LINKS: (
         'Paging Link headers carry a host-relative URL (</flows?page=...>; rel="next").'

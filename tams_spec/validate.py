@@ -82,6 +82,22 @@ class SpecValidator:
             return []
         return self._schemas.errors(self._schemas.for_yaml_schema(schema), body)
 
+    def event_types(self) -> list[str]:
+        """The event types of the version's ``webhooks:`` section, in document order."""
+        return list((self.document.get("webhooks") or {}).keys())
+
+    def validate_event(self, event_type: str, body: Any) -> list[str]:
+        """Errors of a webhook delivery body against its event's schema (``webhooks:``
+        section of the yaml); KeyError when the version has no such event."""
+        events = self.document.get("webhooks") or {}
+        if event_type not in events:
+            raise KeyError(f"no webhook event {event_type!r} in TAMS {self.version}")
+        request_body = self._schemas.resolve_oas(events[event_type]["post"]["requestBody"])
+        schema = json_schema_of(request_body)
+        if schema is None:
+            return []
+        return self._schemas.errors(self._schemas.for_yaml_schema(schema), body)
+
     def validate_schema(self, name: str, instance: Any) -> list[str]:
         """Errors of instance against a schema file, e.g. ``"flow-put.json"``; KeyError if none."""
         return self._schemas.errors(self._schemas.for_file(name), instance)

@@ -22,6 +22,7 @@ from tams_reference.store.profiles import ProfilesMixin
 from tams_reference.store.requests import RequestsMixin
 from tams_reference.store.segments import SegmentsMixin
 from tams_reference.store.sources import SourcesMixin
+from tams_reference.store.webhooks import WebhooksMixin
 from tams_reference.variants import ASYNC_EVERYWHERE
 
 SERVICE_VERSION = "0.1.0"
@@ -37,6 +38,7 @@ class Store(
     RequestsMixin,
     ProfilesMixin,
     InitSegmentsMixin,
+    WebhooksMixin,
 ):
     """All TAMS state of one server instance."""
 
@@ -51,6 +53,7 @@ class Store(
         self.validator = validator or BasicValidator()
         self.delete_queue: queue.Queue[str] = queue.Queue()
         self._service = {"name": "tams-reference", "description": SERVICE_DESCRIPTION}
+        self.init_webhooks()
 
     def service_info(self) -> dict[str, Any]:
         """The /service body (service.json)."""
@@ -61,6 +64,7 @@ class Store(
             "service_version": SERVICE_VERSION,
             "min_object_timeout": self.config.min_object_timeout,
             "min_presigned_url_timeout": self.config.min_presigned_url_timeout,
+            **self.webhooks_advertised(),
         }
 
     def update_service(self, body: Any) -> None:

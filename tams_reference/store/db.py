@@ -11,7 +11,7 @@ from __future__ import annotations
 import itertools
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
@@ -158,6 +158,9 @@ class Database:
 
     def __init__(self, path: str = ":memory:") -> None:
         self.lock = threading.RLock()
+        # Called with the connection after each write's COMMIT, the lock still held
+        # (the webhook outbox is drained there: store/webhooks.py).
+        self.after_commit: list[Callable[[sqlite3.Connection], None]] = []
         self.conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
         self.conn.row_factory = sqlite3.Row
         self.conn.execute("PRAGMA foreign_keys=ON")
@@ -198,6 +201,8 @@ class Database:
                     self.conn.execute("ROLLBACK")
                     raise
                 self.conn.execute("COMMIT")
+                for hook in self.after_commit:
+                    hook(self.conn)
             finally:
                 if not foreign_keys:
                     self.conn.execute("PRAGMA foreign_keys=ON")

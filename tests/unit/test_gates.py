@@ -192,6 +192,25 @@ GATES: dict[str, tuple[str, Callable[[str], bool]]] = {
         "8.0",
         lambda v: "/service/webhooks/{webhookId}" in api(v)["paths"],
     ),
+    "webhooks.by-id-round-trip": (
+        "8.0",
+        lambda v: {"get", "put", "delete"} <= set(api(v)["paths"].get(WEBHOOK, {})),
+    ),
+    "webhooks.unknown-id-404": (
+        "8.0",
+        lambda v: all("404" in op(v, WEBHOOK, m).get("responses", {}) for m in ("get", "put")),
+    ),
+    "webhooks.status-disabled": (
+        "8.0",
+        lambda v: (
+            "disabled" in json.dumps(op(v, WEBHOOK, "put").get("requestBody", {}))
+            or "webhook-put.json" in json.dumps(op(v, WEBHOOK, "put"))
+        ),
+    ),
+    "webhooks.api-key-value-not-shown": (
+        "8.0",
+        lambda v: "api_key_value" not in schema(v, "webhook.json")["properties"],
+    ),
     "segments.negative-ts-offset-accepted": (
         "8.0",
         lambda v: (
@@ -396,6 +415,8 @@ GATES: dict[str, tuple[str, Callable[[str], bool]]] = {
         ),
     ),
 }
+
+WEBHOOK = "/service/webhooks/{webhookId}"
 
 # Ungated checks whose rule every version states: the predicate holds in all four.
 EVERY_VERSION: dict[str, Callable[[str], bool]] = {
