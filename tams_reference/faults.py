@@ -31,6 +31,8 @@ Where each one acts:
 - ``put-merges``: ``store/flows.py: put_flow``.
 - ``segments-for-missing-flow``: ``store/segments.py: post_segments`` (foreign keys off, as a
   server without them; the object's allocation flow is not checked either).
+- ``timerange-not-updated``: ``store/flows.py: _segments_extent`` (the audit's
+  flow-timerange-not-spanning-segments; tests/meta/test_audit.py).
 """
 
 from __future__ import annotations
@@ -100,6 +102,10 @@ FAULTS: dict[str, str] = {
     "segments-for-missing-flow": (
         "POST /flows/{id}/segments for a flow that does not exist answers 201 and stores the "
         "segments under the missing flow id."
+    ),
+    "timerange-not-updated": (
+        "A flow's timerange (GET /flows/{id}?include_timerange=true) is the extent of its first "
+        "segment only, as a cached timerange that later segment POSTs never update."
     ),
 }
 
