@@ -25,9 +25,9 @@ from tams_conformance.audit.progress import Progress
 from tams_conformance.audit.readonly import (
     Budget,
     BudgetExhausted,
+    CountingTranscript,
     RateLimiter,
     ReadOnlyClient,
-    RecentTranscript,
     make_read_only,
     parse_rate,
 )
@@ -276,7 +276,7 @@ def _clients(
     make_read_only(session, limits.policy, limiter, budget, concurrency + 2)
     secrets_ = (*target.auth.secrets(), *basic_secret(target.auth))
     client = ReadOnlyClient(
-        target.base_url or "", session, target.timeout_s, RecentTranscript(secrets_), limits
+        target.base_url or "", session, target.timeout_s, CountingTranscript(secrets_), limits
     )
     bare = requests.Session()
     bare.trust_env = False  # no .netrc credentials or proxy headers on a presigned URL
