@@ -184,9 +184,12 @@ def main(args: argparse.Namespace) -> int:
                 _close(results)
                 folder.rmdir()
                 return _fail(result.problem.removeprefix("usage: "), EXIT_USAGE)
+            if signals.received():  # Ctrl-C: no further target is started
+                break
+        signals.finishing(main)  # writing the reports: a first signal no longer interrupts
+        code = _write(base, folder, audit_id, started, time.monotonic() - t0, results)
     finally:
         signals.uninstall(main)
-    code = _write(base, folder, audit_id, started, time.monotonic() - t0, results)
     _close(results, keep=[r for r in results if not r.complete])
     return code
 

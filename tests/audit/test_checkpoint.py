@@ -64,3 +64,56 @@ def test_resume_without_a_checkpoint_is_a_usage_error(tmp_path, capsys):
         )
     assert run.code == 2
     assert "no checkpoint at" in capsys.readouterr().err
+
+
+def test_ctrl_c_writes_incomplete_reports_and_keeps_the_checkpoint(tmp_path):
+    """SIGINT to a running audit (rate-limited so that it is still walking): exit 3, the
+    reports say incomplete, and --resume finishes the same audit."""
+    import json
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    import yaml
+
+    with live_store() as live:
+        seed(live.store, 60, 60, media=True)
+        targets = tmp_path / "targets.yaml"
+        targets.write_text(yaml.safe_dump({"targets": {"live": {"base_url": live.base_url}}}))
+        cmd = [
+            sys.executable,
+            "-m",
+            "tams_conformance.cli",
+            "audit",
+            "--targets-file",
+            str(targets),
+            "--reports-dir",
+            str(tmp_path / "r"),
+            "--page-limit",
+            "10",
+            "--no-progress",
+        ]
+        proc = subprocess.Popen(
+            [*cmd, "--rate", "10/s"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        checkpoint = tmp_path / "r" / ".audit-checkpoints" / "live.sqlite"
+        while not checkpoint.exists() and proc.poll() is None:
+            time.sleep(0.2)
+        time.sleep(2)  # some flows audited, most not: 60 flows take 25 s at 10/s
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=120)
+        first = json.loads((tmp_path / "r" / "latest-audit" / "audit.json").read_text())
+        done = subprocess.run(
+            [*cmd, "--rate", "unlimited", "--resume"],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        last = json.loads((tmp_path / "r" / "latest-audit" / "audit.json").read_text())
+    assert proc.returncode == 3, err
+    assert first["complete"] is False and "interrupted (SIGINT)" in first["targets"][0]["problem"]
+    assert done.returncode == 0, done.stderr
+    assert last["complete"] is True and last["targets"][0]["summary"]["flows"] == 60
+    assert not checkpoint.exists()
