@@ -78,6 +78,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--db", default=":memory:", help="SQLite file (default: in memory)")
     parser.add_argument("--spec-dir", help="TAMS spec folder (default: $TAMS_SPEC_DIR)")
+    seeding = parser.add_argument_group("seeding (a store of a given size, written in bulk)")
+    seeding.add_argument("--seed-flows", type=int, default=0, metavar="N", help="add N flows")
+    seeding.add_argument(
+        "--seed-segments", type=int, default=0, metavar="M", help="M segments across them"
+    )
+    seeding.add_argument("--seed-media", action="store_true", help="also PUT each object's media")
     auth = parser.add_argument_group(
         "authentication (off by default; secrets may also come from $TAMS_REFERENCE_AUTH_TOKEN, "
         "$TAMS_REFERENCE_AUTH_PASSWORD, $TAMS_REFERENCE_AUTH_CLIENT_SECRET)"
@@ -167,6 +173,16 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"{PROG}: could not start: {exc}\n")
         return EXIT_START_FAILED
     try:
+        if args.seed_flows or args.seed_segments:
+            from tams_reference.seed import seed
+
+            seed(
+                server.store,
+                args.seed_flows,
+                args.seed_segments,
+                media=args.seed_media,
+                keep_ids=False,
+            )
         print(f"BASE_URL={server.base_url}", flush=True)
         if server.own_s3_endpoint:
             print(f"S3_ENDPOINT={server.own_s3_endpoint}", flush=True)

@@ -50,6 +50,8 @@ Where each one acts:
 - ``init-objects-unchecked``: ``store/init_segments.py: check_init`` / ``record_init``.
 - ``rate-delete-ignored``: ``store/flows.py: delete_flow_attr``.
 - ``root-omits-paths``: ``handlers/service.py: get_root``.
+- ``timerange-not-updated``: ``store/flows.py: _segments_extent`` (the audit's
+  flow-timerange-not-spanning-segments; tests/meta/test_audit.py).
 """
 
 from __future__ import annotations
@@ -201,6 +203,10 @@ FAULTS: dict[str, str] = {
     "webhook-v7-payload": (
         "flows/segments_added events carry 7.0-shaped segments (sample_offset/sample_count, "
         "never object_timerange even when include_object_timerange asks for it)."
+    ),
+    "timerange-not-updated": (
+        "A flow's timerange (GET /flows/{id}?include_timerange=true) is the extent of its first "
+        "segment only, as a cached timerange that later segment POSTs never update."
     ),
 }
 

@@ -118,15 +118,16 @@ def write_text(path: Path, text: str) -> None:
         raise write_error(path, exc) from None
 
 
-def point_latest(base: Path, run_id: str) -> None:
-    """Make `base/latest` a whole copy of `base/<run-id>`, swapped in by rename.
+def point_latest(base: Path, run_id: str, name: str = LATEST) -> None:
+    """Make `base/latest` (or `base/<name>`: the audit's `latest-audit`) a whole copy of
+    `base/<run-id>`, swapped in by rename.
 
     The copy is made beside it under a hidden name, then renamed to `latest`; a `latest`
     already there (another run's, or a symlink) is first renamed aside and deleted. So
     `latest` is never half written nor a mix of two runs; a concurrent reader may find it
     missing for a moment. A real folder rather than a symlink: CI artefact uploaders, zip
     tools and Windows do not all follow symlinks."""
-    latest, staging = base / LATEST, base / f".{LATEST}-{run_id}"
+    latest, staging = base / name, base / f".{name}-{run_id}"
     try:
         shutil.rmtree(staging, ignore_errors=True)
         shutil.copytree(base / run_id, staging, symlinks=True)
