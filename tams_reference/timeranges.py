@@ -44,11 +44,17 @@ def bounds_ns(tr: TimeRange) -> tuple[int, int, int, int]:
     Sorting on (start_ns, start_exclusive) gives the spec's order, where ``[1:0_2:0)`` comes
     before ``(1:0_2:0)``; the pair of ends is the cheap pre-filter for overlap queries.
     """
-    start = MIN_NS if tr.start is None else tr.start.to_nanosec()
-    end = MAX_NS if tr.end is None else tr.end.to_nanosec()
+    # Clamped to the sentinels: a legal timestamp can reach 2**48 s, past SQLite's 64-bit
+    # integers (a DELETE with timerange=(-4199...:81) answered 500, found by the sweep).
+    start = MIN_NS if tr.start is None else _clamp(tr.start.to_nanosec())
+    end = MAX_NS if tr.end is None else _clamp(tr.end.to_nanosec())
     start_excl = 0 if tr.start is None or tr.includes_start() else 1
     end_incl = 1 if tr.end is None or tr.includes_end() else 0
     return start, start_excl, end, end_incl
+
+
+def _clamp(ns: int) -> int:
+    return max(MIN_NS, min(MAX_NS, ns))
 
 
 def shift(tr: TimeRange, offset: Timestamp) -> TimeRange:

@@ -62,6 +62,9 @@ def render(doc: dict[str, Any], secrets: Iterable[str] = ()) -> str:
         mine = [c for c in doc["checks"] if (c["target"] or "-") == name]
         if mine:
             lines += _target(name, versions.get(name, ""), mine)
+    from tams_conformance.compare import views
+
+    lines += views.markdown_parts(doc)  # --baseline and --compare, when the run made them
     if doc.get("cleanup_warnings"):
         lines += ["", f"**Cleanup warnings** ({len(doc['cleanup_warnings'])}):", ""]
         lines += [f"- {text(p)}" for p in doc["cleanup_warnings"][:LISTED]]

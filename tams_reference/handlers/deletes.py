@@ -87,12 +87,21 @@ def list_delete_requests(api: Api, request: Request) -> Response:
     sort_by = request.args.get("sort_by", "created")
     if sort_by not in ("created", "expiry"):
         raise BadRequest(f"sort_by {sort_by!r} is not one of created, expiry")
-    page = api.store.list_delete_requests(
-        reverse=reverse,
-        sort_by=sort_by,
-        limit=query_limit(request, api.config.default_page_limit, api.config.max_page_limit),
-        page=request.args.get("page"),
-    )
+    try:
+        limit = query_limit(request, api.config.default_page_limit, api.config.max_page_limit)
+    except BadRequest:
+        # GET /flow-delete-requests documents no 400 (only 200), and its limit is any integer:
+        # a limit below 1 gets the default page, as "implementations may specify their own
+        # default" allows (found by the sweep: a 400 here is an undocumented status).
+        limit = api.config.default_page_limit
+    try:
+        page = api.store.list_delete_requests(
+            reverse=reverse, sort_by=sort_by, limit=limit, page=request.args.get("page")
+        )
+    except BadRequest:  # an unreadable page key: no 400 is documented, so the first page
+        page = api.store.list_delete_requests(
+            reverse=reverse, sort_by=sort_by, limit=limit, page=None
+        )
     return api.paged(request, page, reverse)
 
 

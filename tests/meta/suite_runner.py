@@ -23,6 +23,7 @@ class SuiteRun:
     results: dict
     stdout: str
     stderr: str
+    folder: Path | None = None  # reports/<run-id>/ of the run
 
     @property
     def checks(self) -> list[dict]:
@@ -80,10 +81,12 @@ def run_suite(
     target: str | Sequence[str] | None = None,
     timeout_s: float = 600,
     env: dict[str, str] | None = None,
+    cli_args: Sequence[str] = (),
     **target_options: object,
 ) -> SuiteRun:
     """Run `tams-conformance run` on `checks` (paths under conformance/, or all) and return its
-    results. `target_options` go to `write_targets` when no targets_file is given."""
+    results. `target_options` go to `write_targets` when no targets_file is given; `cli_args`
+    go to `run` itself (`--baseline FILE`), before the pytest arguments."""
     if targets_file is None:
         targets_file = write_targets(
             tmp_path / f"targets-{uuid.uuid4().hex[:6]}.yaml", **target_options
@@ -104,7 +107,15 @@ def run_suite(
     ]
     for name in [target] if isinstance(target, str) else target or ():
         cmd += ["--target", name]
-    cmd += ["--", *[str(REPO / c) for c in checks], "-q", "-p", "no:randomly", *pytest_args]
+    cmd += [
+        *cli_args,
+        "--",
+        *[str(REPO / c) for c in checks],
+        "-q",
+        "-p",
+        "no:randomly",
+        *pytest_args,
+    ]
     proc = subprocess.run(
         cmd,
         cwd=REPO,
@@ -116,7 +127,7 @@ def run_suite(
     )
     results_file = reports / run_id / "results.json"
     results = json.loads(results_file.read_text()) if results_file.exists() else {}
-    return SuiteRun(proc.returncode, results, proc.stdout, proc.stderr)
+    return SuiteRun(proc.returncode, results, proc.stdout, proc.stderr, reports / run_id)
 
 
 def _environment(extra: dict[str, str] | None) -> dict[str, str]:
