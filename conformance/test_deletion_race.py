@@ -178,10 +178,11 @@ def race_rounds(tams, target, factory, params: dict[str, str], with_segment: boo
     outcomes = [o for runs in per_offset for o in runs]
     raced = sum(any(o.raced for o in runs) for runs in per_offset)
     again = len(outcomes) - len(OFFSETS_MS)
+    others = "; the others tried the orders before and after" if raced < len(OFFSETS_MS) else ""
+    repeated = f"; {again} runs repeated a round that did not overlap as planned" if again else ""
     note(
         f"{raced} of {len(OFFSETS_MS)} rounds raced (the DELETE and the POST in flight "
-        f"together; the others tried the orders before and after)"
-        + (f"; {again} runs repeated a round that did not overlap as planned" if again else "")
+        f"together){others}{repeated}"
     )
     return outcomes
 
