@@ -6,6 +6,8 @@ connection can leave something behind. Everything the kit makes is found through
 without that tag is ever listed or touched. Deleting goes the factory's way (flows first, 202s
 followed to the end, then their sources with cascade=false where the target has the cascade
 extension), and the state afterwards is read back, so the summary says what is really gone.
+Each level (the flows, their 202s, the sources, the read-back) is sent together through the
+client's bounded pool.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any
 from tams_conformance.client import TamsClient, Transcript, basic_secret, build_session, seg
 from tams_conformance.config import Target
 from tams_conformance.fixtures.factory import RUN_TAG, Remover
+from tams_conformance.pool import gather
 from tams_conformance.report.folders import started_at
 from tams_conformance.webhooks.leftovers import clean_webhooks
 
@@ -206,8 +209,10 @@ def clean(target: Target, older_than: dt.timedelta | None, dry_run: bool) -> int
         )
         return EXIT_OK
     problems = Remover(client, target).remove(flows, sources)
-    left_flows = [f for f in flows if _still_there(client, f"/flows/{seg(f)}")]
-    left_sources = [s for s in sources if _still_there(client, f"/sources/{seg(s)}")]
+    paths = [f"/flows/{seg(f)}" for f in flows] + [f"/sources/{seg(s)}" for s in sources]
+    there = gather(client.transcript, [lambda p=p: _still_there(client, p) for p in paths])
+    left_flows = [f for f, t in zip(flows, there[: len(flows)], strict=True) if t]
+    left_sources = [s for s, t in zip(sources, there[len(flows) :], strict=True) if t]
     print(
         f"tams-conformance: target '{name}': removed {len(flows) - len(left_flows)} flows and "
         f"{len(sources) - len(left_sources)} sources of {len(chosen)} earlier runs" + _kept(kept)
