@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import socket
 import threading
 from types import TracebackType
 from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from mock_s3.keepalive import KeepAliveRequestHandler
 from tams_reference.app import TamsApp
 from tams_reference.config import S3Settings, ServerConfig
 from tams_reference.handlers.context import Api
@@ -24,11 +26,36 @@ OWN_S3_BUCKET = "media"
 OWN_S3_REGION = "us-east-1"
 
 
-class _QuietHandler(WSGIRequestHandler):
-    """No per-request log lines: the suite's transcripts already record every exchange."""
+class _KeepAliveHandler(KeepAliveRequestHandler):
+    """HTTP/1.1 persistent connections (werkzeug's own handler answers `Connection: close`, so
+    every request paid for a new TCP connection), no per-request log lines (the suite's
+    transcripts record every exchange).
 
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        pass
+    The keep-alive machinery is mock_s3's (bounded bodies, drained after the response); the
+    environ is werkzeug's plain one: moto's header-name handling is for S3 metadata only."""
+
+    def make_environ(self) -> dict[str, Any]:
+        return WSGIRequestHandler.make_environ(self)
+
+
+class _Connections:
+    """The open connections of a server, so `stop()` can end the idle persistent ones: a
+    stopped server must answer nothing, even on a connection a client keeps in its pool."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._open: set[socket.socket] = set()
+
+    def track(self, connection: socket.socket, open_: bool) -> None:
+        with self._lock:
+            (self._open.add if open_ else self._open.discard)(connection)
+
+    def close_all(self) -> None:
+        with self._lock:
+            connections = list(self._open)
+        for connection in connections:
+            with contextlib.suppress(OSError):
+                connection.shutdown(socket.SHUT_RDWR)
 
 
 def load_validator(config: ServerConfig) -> tuple[RequestValidator, list[str]]:
@@ -100,8 +127,11 @@ class ReferenceServer:
             self._stack.callback(worker.stop)
             app = TamsApp(Api(self.store, media, self.config))
             self._httpd = make_server(
-                self.host, self.port, app, threaded=True, request_handler=_QuietHandler
+                self.host, self.port, app, threaded=True, request_handler=_KeepAliveHandler
             )
+            connections = _Connections()
+            self._httpd.track_connection = connections.track  # type: ignore[attr-defined]
+            self._stack.callback(connections.close_all)
             self._stack.callback(self._httpd.server_close)
             self._thread = threading.Thread(
                 target=self._httpd.serve_forever,
