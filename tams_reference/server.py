@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import socket
 import threading
 from types import TracebackType
-from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import BaseWSGIServer, make_server
 
-from mock_s3.keepalive import KeepAliveRequestHandler
 from tams_reference.app import TamsApp
 from tams_reference.config import S3Settings, ServerConfig
 from tams_reference.handlers.context import Api
+from tams_reference.keepalive import Connections, KeepAliveHandler
 from tams_reference.media import MediaStore
 from tams_reference.store import Store
 from tams_reference.store.flows import BasicValidator, RequestValidator
@@ -24,38 +22,6 @@ log = logging.getLogger(__name__)
 
 OWN_S3_BUCKET = "media"
 OWN_S3_REGION = "us-east-1"
-
-
-class _KeepAliveHandler(KeepAliveRequestHandler):
-    """HTTP/1.1 persistent connections (werkzeug's own handler answers `Connection: close`, so
-    every request paid for a new TCP connection), no per-request log lines (the suite's
-    transcripts record every exchange).
-
-    The keep-alive machinery is mock_s3's (bounded bodies, drained after the response); the
-    environ is werkzeug's plain one: moto's header-name handling is for S3 metadata only."""
-
-    def make_environ(self) -> dict[str, Any]:
-        return WSGIRequestHandler.make_environ(self)
-
-
-class _Connections:
-    """The open connections of a server, so `stop()` can end the idle persistent ones: a
-    stopped server must answer nothing, even on a connection a client keeps in its pool."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._open: set[socket.socket] = set()
-
-    def track(self, connection: socket.socket, open_: bool) -> None:
-        with self._lock:
-            (self._open.add if open_ else self._open.discard)(connection)
-
-    def close_all(self) -> None:
-        with self._lock:
-            connections = list(self._open)
-        for connection in connections:
-            with contextlib.suppress(OSError):
-                connection.shutdown(socket.SHUT_RDWR)
 
 
 def load_validator(config: ServerConfig) -> tuple[RequestValidator, list[str]]:
@@ -127,9 +93,9 @@ class ReferenceServer:
             self._stack.callback(worker.stop)
             app = TamsApp(Api(self.store, media, self.config))
             self._httpd = make_server(
-                self.host, self.port, app, threaded=True, request_handler=_KeepAliveHandler
+                self.host, self.port, app, threaded=True, request_handler=KeepAliveHandler
             )
-            connections = _Connections()
+            connections = Connections()
             self._httpd.track_connection = connections.track  # type: ignore[attr-defined]
             self._stack.callback(connections.close_all)
             self._stack.callback(self._httpd.server_close)
