@@ -6,14 +6,14 @@ import contextlib
 import logging
 import threading
 from types import TracebackType
-from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import BaseWSGIServer, make_server
 
 from tams_reference.app import TamsApp
 from tams_reference.config import S3Settings, ServerConfig
 from tams_reference.delivery import DeliveryWorker
 from tams_reference.handlers.context import Api
+from tams_reference.keepalive import Connections, KeepAliveHandler
 from tams_reference.media import MediaStore
 from tams_reference.store import Store
 from tams_reference.store.flows import BasicValidator, RequestValidator
@@ -23,13 +23,6 @@ log = logging.getLogger(__name__)
 
 OWN_S3_BUCKET = "media"
 OWN_S3_REGION = "us-east-1"
-
-
-class _QuietHandler(WSGIRequestHandler):
-    """No per-request log lines: the suite's transcripts already record every exchange."""
-
-    def log_request(self, *args: Any, **kwargs: Any) -> None:
-        pass
 
 
 def load_validator(config: ServerConfig) -> tuple[RequestValidator, list[str]]:
@@ -104,8 +97,11 @@ class ReferenceServer:
             self._stack.callback(deliveries.stop)
             app = TamsApp(Api(self.store, media, self.config))
             self._httpd = make_server(
-                self.host, self.port, app, threaded=True, request_handler=_QuietHandler
+                self.host, self.port, app, threaded=True, request_handler=KeepAliveHandler
             )
+            connections = Connections()
+            self._httpd.track_connection = connections.track  # type: ignore[attr-defined]
+            self._stack.callback(connections.close_all)
             self._stack.callback(self._httpd.server_close)
             self._thread = threading.Thread(
                 target=self._httpd.serve_forever,
