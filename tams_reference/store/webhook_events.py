@@ -14,8 +14,10 @@ from mediatimestamp import TimeRange
 
 from tams_reference.store.common import loads
 from tams_reference.store.db import now_iso
+from tams_reference.store.listing import collected_by
 from tams_reference.store.objects import UrlOptions
 from tams_reference.timeranges import bounds_ns, extent
+from tams_reference.variants import OMIT_EMPTY_GET_URLS
 
 SEGMENT_FIELDS = ("ts_offset", "last_duration", "key_frame_count", "sample_offset", "sample_count")
 
@@ -55,7 +57,7 @@ class Event:
 
 def events_of_batch(store: Any, conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> list[Event]:
     """The rows of one transaction as events, segment rows merged per flow and type."""
-    parents = store._collected_by_map(conn)
+    parents = collected_by(conn, sorted({r["flow_id"] for r in rows if r["flow_id"]}))
     events: list[Event] = []
     merged: dict[tuple[str, str], Event] = {}
     deleted_ranges: dict[str, list[TimeRange]] = {}
@@ -128,6 +130,7 @@ def _segments(store: Any, event: Event, hook: dict[str, Any]) -> list[dict[str, 
             f"LEFT JOIN objects o ON o.id = s.object_id WHERE s.seq IN ({marks}) ORDER BY s.seq",
             event.segment_seqs,
         ).fetchall()
+        instances = store.instances_of(conn, sorted({row["object_id"] for row in rows}))
     items = []
     for row in rows:
         stored = loads(row["body"])
@@ -138,9 +141,15 @@ def _segments(store: Any, event: Event, hook: dict[str, Any]) -> list[dict[str, 
             item.setdefault("sample_count", 1)
         elif hook.get("include_object_timerange") and row["object_timerange"]:
             item["object_timerange"] = row["object_timerange"]
-        item["get_urls"] = store.render_get_urls(
-            row["object_id"], stored.get("get_urls", []), options
+        # shaped as GET segments shapes them (store/segments.py: list_segments)
+        get_urls = store.render_get_urls(
+            row["object_id"], instances[row["object_id"]], stored.get("get_urls", []), options
         )
+        if get_urls or not store.config.chose(OMIT_EMPTY_GET_URLS):
+            item["get_urls"] = get_urls
+        init = store.render_init(row["object_id"], options, "object_id")
+        if init is not None:
+            item["init_object"] = init
         items.append(item)
     return items
 
