@@ -19,7 +19,12 @@ def tagged_flows(factory) -> tuple[str, list[str]]:
     return marker, ids
 
 
-@check("paging.limit-honoured", MUST, "GET /flows limit; X-Paging-Limit header")
+@check(
+    "paging.limit-honoured",
+    MUST,
+    "GET /flows limit; X-Paging-Limit header",
+    ops=("GET /flows",),
+)
 def test_flows_limit_is_honoured_or_reported_lower(tams, tagged_flows):
     """MUST: with limit=2 a page holds at most 2 flows, or at most X-Paging-Limit when the
     service applies a lower limit (which it then reports)."""
@@ -32,7 +37,10 @@ def test_flows_limit_is_honoured_or_reported_lower(tams, tagged_flows):
 
 
 @check(
-    "paging.follow-next-to-the-end", MUST, 'Link rel="next" (ADR-0010; trait_resource_paged_key)'
+    "paging.follow-next-to-the-end",
+    MUST,
+    'Link rel="next" (ADR-0010; trait_resource_paged_key)',
+    ops=("GET /flows",),
 )
 def test_following_next_links_lists_every_flow_once(tams, tagged_flows):
     """MUST: following rel="next" from limit=2 yields every flow exactly once, no gap, no
@@ -51,7 +59,12 @@ def test_following_next_links_lists_every_flow_once(tams, tagged_flows):
     assert "next" not in pages[-1].links, "the last page still has a next link"
 
 
-@check("paging.sources-follow-next", MUST, 'GET /sources paging (Link rel="next")')
+@check(
+    "paging.sources-follow-next",
+    MUST,
+    'GET /sources paging (Link rel="next")',
+    ops=("GET /sources", "PUT /sources/{sourceId}/tags/{name}"),
+)
 def test_following_next_links_on_sources_lists_every_source_once(tams, factory):
     """MUST: paging /sources with limit=1 through rel="next" lists the (tagged) sources made
     here exactly once each."""
@@ -68,7 +81,12 @@ def test_following_next_links_on_sources_lists_every_source_once(tams, factory):
     assert sorted(seen) == sorted(made), "paging missed sources or listed foreign ones"
 
 
-@check("paging.head-same-headers", SHOULD, "HEAD /flows (trait_resource_listing_head_200)")
+@check(
+    "paging.head-same-headers",
+    SHOULD,
+    "HEAD /flows (trait_resource_listing_head_200)",
+    ops=("GET /flows", "HEAD /flows"),
+)
 def test_head_on_a_listing_gives_the_paging_headers_without_a_body(tams, tagged_flows):
     """SHOULD: HEAD /flows?limit=2 answers 200 with the paging headers GET gives (a next link
     when GET has one, the same X-Paging-Limit; page keys are opaque and may differ), and no
@@ -89,7 +107,7 @@ def test_head_on_a_listing_gives_the_paging_headers_without_a_body(tams, tagged_
         pytest.param({"timerange": "[0:0__1:0)"}, id="timerange-malformed"),
     ],
 )
-@check("paging.bad-query-400", MUST, "GET /flows 400")
+@check("paging.bad-query-400", MUST, "GET /flows 400", ops=("GET /flows",))
 def test_bad_query_values_on_flows_answer_400(tams, params):
     """MUST: a malformed limit or timerange on GET /flows answers 400."""
     assert tams.get("/flows", params=params).status_code == 400
