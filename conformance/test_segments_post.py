@@ -15,7 +15,7 @@ from tams_conformance.client import seg
 from tams_conformance.errors import HarnessError
 from tams_conformance.fixtures.factory import new_id
 from tams_conformance.fixtures.presign import describe_answer
-from tams_conformance.levels import MUST, SHOULD, check
+from tams_conformance.levels import MUST, SHOULD, check, note
 
 POST_SEGMENTS = "POST /flows/{flowId}/segments"
 # State reads of a flow: its schema is the flows checks' business, only noted here.
@@ -278,6 +278,16 @@ def listed_items(tams, flow_id: str, params: dict | None = None) -> list[dict]:
     return response.json()
 
 
+def object_timerange(tams, object_id: str) -> TimeRange | None:
+    """The object record's timerange; None, noted, where GET /objects/{id} does not answer
+    200 (the objects checks judge that; the segment listing is still judged here)."""
+    response = tams.get(f"/objects/{seg(object_id)}", validate=False)
+    if response.status_code != 200:
+        note(f"GET /objects/{{id}} answered {response.status_code}: object record not observed")
+        return None
+    return TimeRange.from_str(response.json()["timerange"])
+
+
 def no_overlaps(ranges: list[TimeRange]) -> list[tuple[str, str]]:
     return [
         (str(a), str(b))
@@ -350,7 +360,7 @@ def test_reused_object_at_a_positive_offset_keeps_its_own_timerange(tams, factor
     """MUST (8.0+): an object registered at [0:0_10:0) reused in another flow at
     [102:0_104:0) with ts_offset 100:0 (samples 2 s to 4 s of the object) answers 201 and
     lists that ts_offset; its object_timerange, when listed, and GET /objects/{id} keep the
-    object's own [0:0_10:0), and it is referenced by both flows."""
+    object's own [0:0_10:0)."""
     first = factory.flow()["id"]
     object_id = factory.segment(first, "[0:0_10:0)").object_id
     second = factory.flow()["id"]
@@ -367,9 +377,8 @@ def test_reused_object_at_a_positive_offset_keeps_its_own_timerange(tams, factor
     own = TimeRange.from_str("[0:0_10:0)")
     if item.get("object_timerange") is not None:
         assert TimeRange.from_str(item["object_timerange"]) == own
-    obj = tams.get(f"/objects/{seg(object_id)}").json()
-    assert TimeRange.from_str(obj["timerange"]) == own, f"object timerange {obj['timerange']}"
-    assert sorted(obj["referenced_by_flows"]) == sorted([first, second])
+    record = object_timerange(tams, object_id)
+    assert record in (None, own), f"the object record's timerange is {record}, not {own}"
 
 
 @check(
@@ -392,8 +401,8 @@ def test_segment_using_part_of_a_new_object_keeps_the_object_timerange(tams, fac
 
     assert response.status_code == 201, f"answered {response.status_code}, not 201"
     own = TimeRange.from_str("[0:0_10:0)")
-    obj = tams.get(f"/objects/{seg(object_id)}").json()
-    assert TimeRange.from_str(obj["timerange"]) == own, f"object timerange {obj['timerange']}"
+    record = object_timerange(tams, object_id)
+    assert record in (None, own), f"the object record's timerange is {record}, not {own}"
     [item] = listed_items(tams, flow_id, {"include_object_timerange": "true"})
     assert TimeRange.from_str(item.get("object_timerange", "()")) == own, (
         f"object_timerange listed as {item.get('object_timerange')!r}"

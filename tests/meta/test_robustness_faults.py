@@ -20,6 +20,28 @@ CAUGHT_BY: dict[str, set[str]] = {
     "no-objects-endpoint": {
         "upload.segment-registered",
         "upload.object-reuse-across-flows",
+        # The /objects operations' own checks (objects.*, get-urls.*[object]).
+        *(
+            f"get-urls.{rule}[object]"
+            for rule in (
+                "accept-get-urls-empty",
+                "accept-get-urls-labels",
+                "accept-storage-ids",
+                "presigned-filter",
+                "storage-backend-tag",
+                "verbose-storage",
+            )
+        ),
+        "objects.referenced-by-flows-paging",
+        "objects.flow-tag-filter",
+        "objects.head-and-unknown-404",
+        "objects.instance-uncontrolled-listed",
+        "objects.instance-invalid-400[uncontrolled-without-label]",
+        "objects.instance-invalid-400[empty]",
+        "objects.instance-invalid-400[storage-id-not-uuid]",
+        "objects.instance-delete-by-label",
+        "objects.instance-controlled-copy",
+        "objects.last-instance-kept",
     },
     # Only the put_url/upload checks of that rule fail; the others upload with the signed headers.
     "put-url-unsigned-content-type": {

@@ -76,3 +76,22 @@ def test_non_presigned_put_urls_take_an_upload_and_register(api):
     assert requests.get(url["url"], timeout=10).content == b"bytes"
     again = requests.put(media["put_url"]["url"], data=b"other", timeout=10)
     assert again.status_code == 400  # registered objects are immutable
+
+
+def test_variants_idempotent_repost_omit_empty_get_urls_unsigned_put_urls(make_server):
+    from tests.reference.refkit import Api
+
+    server = make_server(
+        variants=frozenset(
+            {"idempotent-segment-repost", "omit-empty-get-urls", "unsigned-put-urls"}
+        )
+    )
+    api = Api(server.base_url)
+    flow_id = api.create_flow()["id"]
+    [media] = api.allocate(flow_id)
+    assert "presigned" not in media  # not presigned unless asked
+    body = {"object_id": media["object_id"], "timerange": "[0:0_1:0)"}
+    assert api.post(f"/flows/{flow_id}/segments", json=body).status_code == 201
+    assert api.post(f"/flows/{flow_id}/segments", json=body).status_code == 201  # the same
+    listed = api.get(f"/flows/{flow_id}/segments", params={"accept_get_urls": ""}).json()
+    assert len(listed) == 1 and "get_urls" not in listed[0]
