@@ -19,6 +19,25 @@ def esc(value: object) -> str:
     return html.escape("" if value is None else str(value))
 
 
+def _unjudged(doc: dict[str, Any]) -> int:
+    """Failures of targets the baseline does not have: they count as without a baseline."""
+    from tams_conformance.compare import BAD
+
+    section = doc.get("baseline") or {}
+    names = {t["target"] for t in section.get("targets", []) if not t.get("in_old", True)}
+    return sum(1 for c in doc["checks"] if c.get("target") in names and c["outcome"] in BAD)
+
+
+def verdict_words(doc: dict[str, Any]) -> tuple[bool, str]:
+    """(bad, words) of the run against its baseline."""
+    s = doc["baseline"]["summary"]
+    unjudged = _unjudged(doc)
+    words = f"regressions: {s['regressed']}" if s["regressed"] else "no regressions"
+    if unjudged:
+        words += f"; {unjudged} failed on targets the baseline does not have"
+    return bool(s["regressed"] or unjudged), words
+
+
 def _rows(section: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
     return [(kind, t["target"], c) for kind in SHOWN for t in section["targets"] for c in t[kind]]
 
@@ -34,19 +53,18 @@ def html_baseline(doc: dict[str, Any]) -> str:
     for t in section["targets"]:
         notes += [f"{t['target']}: {n}" for n in t.get("notes", [])]
     note_html = "".join(f"<li>{esc(n)}</li>" for n in notes)
-    verdict = "o-failed" if s["regressed"] else "o-passed"
+    bad, words = verdict_words(doc)
     head = (
         f"<section class='group' id='baseline'><h2>Compared with the baseline</h2>"
-        f"<div class='verdict {verdict}' id='baseline-verdict'>"
-        f"{'regressions: ' + str(s['regressed']) if s['regressed'] else 'no regressions'}"
-        f"</div><p>baseline <code>{esc(section['file'])}</code>: run "
+        f"<div class='verdict {'o-failed' if bad else 'o-passed'}' id='baseline-verdict'>"
+        f"{esc(words)}</div><p>baseline <code>{esc(section['file'])}</code>: run "
         f"<code>{esc(section['old']['run_id'])}</code>, kit {esc(section['old']['kit_version'])}"
         f"; {esc(counts)}</p>" + (f"<ul class='notes'>{note_html}</ul>" if notes else "")
     )
     rows = []
     for kind, target, c in _rows(section):
         rows.append(
-            f"<tr class='check' data-change='{esc(kind)}' data-id='{esc(c['id'])}' "
+            f"<tr class='change' data-change='{esc(kind)}' data-id='{esc(c['id'])}' "
             f"data-target='{esc(target)}'><td><span class='badge "
             f"o-{'failed' if kind == 'regressed' else 'skipped'}'>{esc(kind)}</span></td>"
             f"<td>{esc(c['level'])}</td><td><code class='cid'>{esc(c['id'])}</code></td>"
@@ -78,7 +96,7 @@ def html_targets(doc: dict[str, Any]) -> str:
             for n in names
         )
         rows.append(
-            f"<tr class='check{' differs' if r['differs'] else ''}' "
+            f"<tr class='compared{' differs' if r['differs'] else ''}' "
             f"data-differs='{'yes' if r['differs'] else 'no'}' data-id='{esc(r['id'])}'>"
             f"<td>{esc(r['level'])}</td><td><code class='cid'>{esc(r['id'])}</code></td>"
             f"{cells}</tr>"
@@ -106,8 +124,7 @@ def markdown_parts(doc: dict[str, Any]) -> list[str]:
         s = section["summary"]
         lines += [
             "",
-            f"### Compared with the baseline: "
-            f"{str(s['regressed']) + ' regressed' if s['regressed'] else 'no regressions'}",
+            f"### Compared with the baseline: {text(verdict_words(doc)[1])}",
             "",
             f"Baseline `{text(section['file'])}` (run `{text(section['old']['run_id'])}`, kit "
             f"{text(section['old']['kit_version'])}): "

@@ -28,11 +28,13 @@ DROPPED_HEADERS = frozenset({"authorization", "cookie", "host", "content-length"
 SHOWN = 3  # examples quoted per kind of problem
 
 
-def spec_yaml(version: str, spec_dir: str | None = None) -> Path:
+def spec_yaml(version: str, spec_dir: str | None = None, download: bool = True) -> Path:
+    """The OpenAPI file of a version, located like the schemas (tams_spec.locate_spec)."""
     from tams_spec import locate_spec, supported_version
     from tams_spec.fetch import YAML_NAME
 
-    return locate_spec(supported_version(version), spec_dir) / YAML_NAME
+    found = locate_spec(supported_version(version), spec_dir, allow_download=download)
+    return found / YAML_NAME
 
 
 def operations_of(yaml_path: Path) -> list[tuple[str, str]]:

@@ -41,9 +41,9 @@ def all_operations(spec_dir: str | None) -> list[str]:
     from tams_spec import SUPPORTED_VERSIONS, SpecUnavailable
 
     found: dict[str, None] = {}
-    for version in reversed(SUPPORTED_VERSIONS):
+    for n, version in enumerate(reversed(SUPPORTED_VERSIONS)):
         try:
-            path = spec_yaml(version, spec_dir)
+            path = spec_yaml(version, spec_dir, download=n == 0)
         except SpecUnavailable:
             continue
         for method, op_path in operations_of(path):

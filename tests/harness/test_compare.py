@@ -169,7 +169,7 @@ def test_the_baseline_view_shows_both_messages():
     assert "id='baseline'" in page and "regressions: 2" in page
     assert "old reason" in page and "new reason" in page
     md = "\n".join(markdown_parts(new))
-    assert "### Compared with the baseline: 2 regressed" in md
+    assert "### Compared with the baseline: regressions: 2" in md
     assert "| known | `a.fails[row-1]` | t | failed | failed | new reason | old reason |" in md
 
 
@@ -199,6 +199,7 @@ def test_a_target_the_baseline_lacks_is_judged_without_it():
     baseline.annotate(new, old, "base.json")
     assert new["baseline"]["summary"]["regressed"] == 0
     assert baseline.exit_code(new, 1) == 1  # production's failure is not hidden by "new"
+    assert "1 failed on targets the baseline does not have" in html_parts(new)
     clean = doc(check("x", "passed", "staging"), check("x", "passed", "production"))
     baseline.annotate(clean, old, "base.json")
     assert baseline.exit_code(clean, 0) == 0
