@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import heapq
+import itertools
 import socket
 import threading
 import time
@@ -42,18 +44,17 @@ class Deadline:
         self.expired = False
         self._conns: list[Any] = []
         self._lock = threading.Lock()
-        self._timer = threading.Timer(seconds, self._expire)
-        self._timer.daemon = True
+        self._done = False
         self._prev: Deadline | None = None
 
     def __enter__(self) -> Deadline:
         self._prev = getattr(_local, "deadline", None)
         _local.deadline = self
-        self._timer.start()
+        _WATCHDOG.add(self)
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self._timer.cancel()
+        self._done = True  # the watchdog drops it when it comes up
         _local.deadline = self._prev
 
     def remaining(self) -> float:
@@ -68,9 +69,52 @@ class Deadline:
 
     def _expire(self) -> None:
         with self._lock:
+            if self._done:
+                return
             self.expired = True
             for conn in self._conns:
                 _shut(conn)
+
+
+class _Watchdog:
+    """One thread for every deadline of the process (a timer thread per request was a
+    tenth of the client's CPU time): it sleeps until the earliest one and expires it."""
+
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, Deadline]] = []
+        self._wake = threading.Condition()
+        self._count = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def add(self, deadline: Deadline) -> None:
+        with self._wake:
+            heapq.heappush(self._heap, (deadline.ends_at, next(self._count), deadline))
+            if self._thread is None or not self._thread.is_alive():  # none yet, or forked
+                self._thread = threading.Thread(
+                    target=self._run, name="tams-deadlines", daemon=True
+                )
+                self._thread.start()
+            elif self._heap[0][2] is deadline:
+                self._wake.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._wake:
+                while self._heap and self._heap[0][2]._done:
+                    heapq.heappop(self._heap)
+                if not self._heap:
+                    self._wake.wait()
+                    continue
+                ends_at, _, first = self._heap[0]
+                left = ends_at - time.monotonic()
+                if left > 0:
+                    self._wake.wait(left)
+                    continue
+                heapq.heappop(self._heap)
+            first._expire()
+
+
+_WATCHDOG = _Watchdog()
 
 
 def _shut(conn: Any) -> None:

@@ -139,3 +139,19 @@ def test_the_reference_keeps_connections_alive(tmp_path, run):
         assert answer.headers.get("Connection", "").lower() != "close"
         assert answer.content  # read to the end: the connection goes back to the pool
     assert len(ports) == 1, "every request opened a new connection"
+
+
+def test_one_watchdog_expires_deadlines_in_order_and_never_a_finished_one():
+    """tams_conformance.guarded: one thread for every request deadline of the process."""
+    from tams_conformance.guarded import Deadline
+
+    finished = Deadline(0.05)
+    with finished:
+        pass
+    with Deadline(600) as outer:
+        with Deadline(0.05) as inner:
+            deadline = time.monotonic() + 30
+            while not inner.expired and time.monotonic() < deadline:
+                time.sleep(0.01)
+        assert inner.expired and not outer.expired
+    assert not finished.expired, "a deadline that ended in time expired anyway"
