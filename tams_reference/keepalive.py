@@ -108,7 +108,10 @@ class KeepAliveHandler(WSGIRequestHandler):
             self.send_header("Date", self.date_time_string())
         if not (int(code) in (204, 304) or 100 <= int(code) < 200):
             length = dict((k.lower(), v) for k, v in headers).get("content-length")
-            self.send_header("Content-Length", length if head and length else str(len(data)))
+            if not head:
+                self.send_header("Content-Length", str(len(data)))
+            elif length:  # a HEAD carries GET's length, or none (head-omits-content-length)
+                self.send_header("Content-Length", length)
         if self.close_connection:
             self.send_header("Connection", "close")
         self._headers_buffer.append(b"\r\n")  # type: ignore[attr-defined]

@@ -114,6 +114,11 @@ def _flush(store: Any, rows: dict[str, list[tuple[Any, ...]]]) -> None:
             "VALUES (?, ?, 1, ?, ?, ?, ?, ?)",
             rows["obj"],
         )
+        default = store.media.backend()  # each object's one controlled instance
+        conn.executemany(
+            "INSERT INTO object_instances (object_id, storage_id, label) VALUES (?, ?, ?)",
+            [(obj[0], default["id"], default["label"]) for obj in rows["obj"]],
+        )
         conn.executemany("INSERT INTO object_refs (object_id, flow_id) VALUES (?, ?)", rows["ref"])
         conn.executemany(
             "INSERT INTO segments (flow_id, object_id, timerange, start_ns, start_excl, end_ns, "

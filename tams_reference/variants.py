@@ -51,6 +51,8 @@ reference command line, or ``reference: {variants: [a, b]}`` in targets.yaml.
   filtered set ("the number of items in the returned data set"; ``paging.shape_headers``).
 - ``label-ties-newest-first``: ``sort_by=label`` orders flows and sources of equal label newest
   first, not by id (the spec leaves ties open; ``store/flows.py``, ``store/sources.py``).
+- ``no-webhooks``: no event stream: ``/service`` advertises no ``event_stream_mechanisms`` and
+  ``/service/webhooks`` answers 404, the spec's "not supported" (``handlers/webhooks.py``).
 - ``head-omits-content-length``: HEAD answers carry the headers GET would send except
   ``Content-Length`` (``app.py: head_headers``).
 """

@@ -42,7 +42,10 @@ def test_serves_prints_base_url_first_and_stops_on_sigterm():
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--faults", "no-gc,bogus"], "unknown fault bogus; known faults: broken-get-urls"),
+        (
+            ["--faults", "no-gc,bogus"],
+            "unknown fault bogus; known faults: auth-any-credential, auth-reads-open, broken-get",
+        ),
         (["--delete-mode", "later"], "invalid choice: 'later'"),
         (["--host", "192.0.2.1"], "not a loopback address; add --allow-remote"),
         (["--s3-endpoint", "http://127.0.0.1:1"], "--s3-endpoint needs --s3-access-key"),

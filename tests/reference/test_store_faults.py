@@ -25,7 +25,10 @@ def shared_pair(w):
 
 
 def test_unknown_fault_names_are_refused_with_the_known_ones():
-    with pytest.raises(ValueError, match="unknown fault nope; known faults: broken-get-urls"):
+    with pytest.raises(
+        ValueError,
+        match="unknown fault nope; known faults: auth-any-credential, auth-reads-open, broken-get",
+    ):
         ServerConfig(faults=frozenset({"nope"}))
     assert all(description.endswith(".") for description in FAULTS.values())
 
