@@ -13,6 +13,11 @@ Prints, per mode, the requests of a run, its wall time and the ratio to the requ
 goal (issue 14: <= 0.8 x serial, <= 1.5 x at -n 8).
 
     .venv/bin/python benchmarks/suite_latency.py [--runs 3] [--delay-ms 50] [--workers 8]
+        [--only serial|parallel] [--compare ../main]   # A/B against another checkout's kit
+
+The floor assumes a server that answers at once: on a loaded machine the reference's own time
+per request (it shares the cores with the suite) adds to every request, so compare kits with
+--compare (interleaved, same server) rather than only against the floor.
 """
 
 from __future__ import annotations
@@ -168,14 +173,18 @@ def targets_file(folder: Path, base_url: str) -> Path:
     return path
 
 
-def one_run(workers: int, delay_s: float, env: dict[str, str]) -> tuple[float, int, int]:
-    """(wall seconds, requests through the proxy, exit code) of one suite run."""
+def one_run(
+    workers: int, delay_s: float, env: dict[str, str], kit: Path = REPO
+) -> tuple[float, int, int]:
+    """(wall seconds, requests through the proxy, exit code) of one suite run of the kit of
+    checkout `kit` (its .venv; this checkout's own interpreter for REPO)."""
     server, base = start_reference(env)
     try:
         with tempfile.TemporaryDirectory() as tmp, LatencyProxy(base, delay_s) as proxy:
             targets = targets_file(Path(tmp), proxy.url)
+            python = sys.executable if kit == REPO else str(kit / ".venv" / "bin" / "python")
             cmd = [
-                sys.executable,
+                python,
                 "-m",
                 "tams_conformance.cli",
                 "run",
@@ -191,12 +200,16 @@ def one_run(workers: int, delay_s: float, env: dict[str, str]) -> tuple[float, i
             if workers > 1:
                 cmd += ["-n", str(workers)]
             started = time.monotonic()
-            done = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, check=False)
+            done = subprocess.run(cmd, cwd=kit, env=env, capture_output=True, check=False)
             wall = time.monotonic() - started
             return wall, proxy.requests, done.returncode
     finally:
         server.terminate()
-        server.wait(10)
+        try:
+            server.wait(60)
+        except subprocess.TimeoutExpired:  # a loaded machine: do not let it outlive the run
+            server.kill()
+            server.wait()
 
 
 def spread(values: list[float], fmt: str = "{:.2f}") -> str:
@@ -209,36 +222,46 @@ def main() -> int:
     parser.add_argument("--delay-ms", type=float, default=50.0)
     parser.add_argument("--workers", type=int, default=8, help="xdist workers of the -n run")
     parser.add_argument("--only", choices=("serial", "parallel"), help="one mode only")
+    parser.add_argument(
+        "--compare",
+        type=Path,
+        metavar="CHECKOUT",
+        help="also run another checkout's kit (its .venv), interleaved, e.g. one of main",
+    )
     args = parser.parse_args()
     env = {k: v for k, v in os.environ.items() if k != "GITHUB_STEP_SUMMARY"}
     delay = args.delay_ms / 1000
-    modes = [m for m in ("serial", "parallel") if args.only in (None, m)]
-    seen: dict[str, list[tuple[float, int, int]]] = {m: [] for m in modes}
+    kits = {"this": REPO, **({"compared": args.compare.resolve()} if args.compare else {})}
+    modes = [(kit, m) for m in ("serial", "parallel") if args.only in (None, m) for kit in kits]
+    seen: dict[tuple[str, str], list[tuple[float, int, int]]] = {m: [] for m in modes}
     for run in range(args.runs):
-        for mode in modes:
+        for kit, mode in modes:
             workers = args.workers if mode == "parallel" else 1
-            wall, requests, code = one_run(workers, delay, env)
+            wall, requests, code = one_run(workers, delay, env, kits[kit])
             floor = requests * delay / workers
-            seen[mode].append((wall, requests, code))
+            seen[(kit, mode)].append((wall, requests, code))
             print(
-                f"run {run + 1} {mode:8} {wall:7.1f} s  {requests} requests  "
+                f"run {run + 1} {kit:8} {mode:8} {wall:7.1f} s  {requests} requests  "
                 f"floor {floor:6.1f} s  ratio {wall / floor:.2f}  exit {code}",
                 flush=True,
             )
     print(f"\nsuite through a {args.delay_ms:g} ms latency proxy (min/median/max of {args.runs}):")
-    for mode in modes:
+    for kit, mode in modes:
         workers = args.workers if mode == "parallel" else 1
-        walls = [w for w, _, _ in seen[mode]]
-        counts = [float(r) for _, r, _ in seen[mode]]
-        ratios = [w / (r * delay / workers) for w, r, _ in seen[mode]]
-        label = "serial" if workers == 1 else f"-n {workers}"
+        runs = seen[(kit, mode)]
+        walls = [w for w, _, _ in runs]
+        counts = [float(r) for _, r, _ in runs]
+        ratios = [w / (r * delay / workers) for w, r, _ in runs]
+        label = ("serial" if workers == 1 else f"-n {workers}") + ("" if kit == "this" else " *")
         met = "met" if statistics.median(ratios) <= GOALS[mode] else "NOT met"
         print(
-            f"  {label:7} requests {spread(counts, '{:.0f}')}  wall {spread(walls, '{:.1f}')} s  "
+            f"  {label:9} requests {spread(counts, '{:.0f}')}  wall {spread(walls, '{:.1f}')} s  "
             f"ratio to floor {spread(ratios)}  (goal <= {GOALS[mode]} x: {met})"
         )
-        if any(code != 0 for _, _, code in seen[mode]):
-            print(f"  {label}: some runs did not exit 0: {[c for _, _, c in seen[mode]]}")
+        if any(code != 0 for _, _, code in runs):
+            print(f"  {label}: some runs did not exit 0: {[c for _, _, c in runs]}")
+    if args.compare:
+        print(f"  * the kit of {kits['compared']} (same reference server, same proxy)")
     return 0
 
 
