@@ -68,10 +68,10 @@ def test_flow_collection_keeps_members_roles_and_order(tams, collection):
     SHOULD,
     "flow-common.json collected_by: read-only, managed by the service (SHOULD ignore a PUT's)",
     ops=(
+        "GET /flows?tag.{name}",
         "GET /flows/{flowId}",
-        "GET /flows",
-        "PUT /flows/{flowId}/flow_collection",
         "PUT /flows/{flowId}",
+        "PUT /flows/{flowId}/flow_collection",
     ),
 )
 def test_members_show_collected_by_as_the_collections_change(tams, factory, collection):
@@ -112,7 +112,7 @@ def listed(tams: Any, path: str, marker: str | None, **params: Any) -> set[str]:
     MUST,
     "GET /flows collected_by_ids (listed collectors; empty: flows no flow collects)",
     since="8.2",
-    ops=("GET /flows",),
+    ops=("GET /flows?collected_by_ids&tag.{name}", "PUT /flows/{flowId}"),
 )
 def test_collected_by_ids_filter_lists_members_and_top_level_flows(tams, collection):
     """MUST (8.2+): collected_by_ids=C lists V and A; with an unknown collector too it still
@@ -131,7 +131,13 @@ def test_collected_by_ids_filter_lists_members_and_top_level_flows(tams, collect
     MUST,
     "GET /sources collected_by_ids (sources whose collected_by lists one of the ids)",
     since="8.2",
-    ops=("GET /sources", "GET /sources/{sourceId}", "PUT /sources/{sourceId}/tags/{name}"),
+    ops=(
+        "GET /flows/{flowId}",
+        "PUT /flows/{flowId}",
+        "GET /sources?collected_by_ids&tag.{name}",
+        "GET /sources/{sourceId}",
+        "PUT /sources/{sourceId}/tags/{name}",
+    ),
 )
 def test_sources_collected_by_ids_agrees_with_collected_by(tams, collection):
     """MUST (8.2+): GET /sources?collected_by_ids=<C's source> lists exactly the kit's sources

@@ -102,7 +102,7 @@ def succeeded(target, status: int) -> bool:
     SPEC + ": dependents and cascade=false -> conflict",
     profile="cascade",
     ops=(
-        "DELETE /flows/{flowId}",
+        "DELETE /flows/{flowId}?cascade",
         "GET /flows/{flowId}",
         "PUT /flows/{flowId}",
         "GET /flows/{flowId}/segments",
@@ -138,7 +138,7 @@ def test_delete_with_dependents_and_cascade_false_is_refused_and_changes_nothing
     profile="cascade",
     ops=(
         "GET /flow-delete-requests/{request-id}",
-        "DELETE /flows/{flowId}",
+        "DELETE /flows/{flowId}?cascade",
         "GET /flows/{flowId}",
         "PUT /flows/{flowId}",
         "DELETE /flows/{flowId}/segments",
@@ -178,7 +178,7 @@ def test_cascading_delete_removes_everything_below_and_only_that(
     profile="cascade",
     ops=(
         "GET /flow-delete-requests/{request-id}",
-        "DELETE /flows/{flowId}",
+        "DELETE /flows/{flowId}?cascade",
         "GET /flows/{flowId}",
         "PUT /flows/{flowId}",
         "GET /flows/{flowId}/segments",
@@ -245,7 +245,7 @@ def test_delete_of_a_source_without_flows_succeeds_or_finds_it_already_gone(
     EXT,
     SPEC + ": missing -> 404",
     profile="cascade",
-    ops=("DELETE /flows/{flowId}", "DELETE /flows/{flowId}/segments"),
+    ops=("DELETE /flows/{flowId}?cascade", "DELETE /flows/{flowId}/segments?cascade"),
 )
 def test_delete_of_a_missing_entity_answers_404_whatever_the_cascade(
     tams, target, entity, state, cascade
@@ -268,7 +268,7 @@ def test_delete_of_a_missing_entity_answers_404_whatever_the_cascade(
     SPEC + ": read_only flow -> 403",
     profile="cascade",
     ops=(
-        "DELETE /flows/{flowId}",
+        "DELETE /flows/{flowId}?cascade",
         "GET /flows/{flowId}",
         "PUT /flows/{flowId}",
         "PUT /flows/{flowId}/read_only",
@@ -304,7 +304,7 @@ def test_delete_of_a_read_only_flow_is_forbidden_and_changes_nothing(
     ops=(
         "GET /flows/{flowId}",
         "PUT /flows/{flowId}",
-        "DELETE /flows/{flowId}/segments",
+        "DELETE /flows/{flowId}/segments?cascade",
         "GET /flows/{flowId}/segments",
         "POST /flows/{flowId}/segments",
         "POST /flows/{flowId}/storage",
@@ -337,10 +337,10 @@ def test_delete_segments_sharing_an_object_never_removes_another_flows_media(
     SPEC + ": cascade=maybe -> invalid",
     profile="cascade",
     ops=(
-        "DELETE /flows/{flowId}",
+        "DELETE /flows/{flowId}?cascade",
         "GET /flows/{flowId}",
         "PUT /flows/{flowId}",
-        "DELETE /flows/{flowId}/segments",
+        "DELETE /flows/{flowId}/segments?cascade",
         "GET /flows/{flowId}/segments",
         "POST /flows/{flowId}/segments",
         "POST /flows/{flowId}/storage",

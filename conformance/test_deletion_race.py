@@ -198,7 +198,16 @@ def assert_every_round(broken: list[Outcome], runs: int) -> None:
     EXT,
     "cascade profile: a cascade=false delete and a segment POST are serialised (409 or 404)",
     profile="cascade",
-    ops=RACE_OPS,
+    ops=(
+        "GET /flow-delete-requests/{request-id}",
+        "DELETE /flows/{flowId}?cascade",
+        "GET /flows/{flowId}",
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/segments?object_id",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /objects/{objectId}",
+    ),
 )
 def test_cascade_false_delete_racing_a_segment_post_leaves_one_consistent_outcome(
     tams, target, factory
@@ -225,7 +234,16 @@ def test_cascade_false_delete_racing_a_segment_post_leaves_one_consistent_outcom
     "deletion.race-flow-delete",
     MUST,
     "DELETE /flows/{flowId} 204, 202: the Flow and its Segments are deleted",
-    ops=RACE_OPS,
+    ops=(
+        "GET /flow-delete-requests/{request-id}",
+        "DELETE /flows/{flowId}",
+        "GET /flows/{flowId}",
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/segments?object_id",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /objects/{objectId}",
+    ),
 )
 def test_flow_delete_racing_a_segment_post_leaves_no_segment_behind(tams, target, factory):
     """MUST: the spec's DELETE of a flow with one segment races a segment POST on it. The

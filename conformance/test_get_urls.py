@@ -81,7 +81,14 @@ def labels(entries: list[dict]) -> Counter:
     MUST,
     "accept_get_urls: an empty accept_get_urls results in an empty or no get_urls",
     since="8.0",
-    ops=OPS,
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/segments?accept_get_urls",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /objects/{objectId}?accept_get_urls",
+        "POST /objects/{objectId}/instances",
+    ),
 )
 def test_empty_accept_get_urls_lists_no_url(served, where):
     """MUST: with `accept_get_urls=` the segment (or object) carries no get_urls (empty or
@@ -99,7 +106,14 @@ def test_empty_accept_get_urls_lists_no_url(served, where):
     MUST,
     "accept_get_urls: a comma separated list of labels of get_urls to include",
     since="8.0",
-    ops=OPS,
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/segments?accept_get_urls",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /objects/{objectId}?accept_get_urls",
+        "POST /objects/{objectId}/instances",
+    ),
 )
 def test_accept_get_urls_lists_exactly_the_urls_with_those_labels(served, where):
     """MUST: for each label the unfiltered get_urls carry (and one no URL carries),
@@ -127,7 +141,14 @@ def test_accept_get_urls_lists_exactly_the_urls_with_those_labels(served, where)
     MUST,
     "accept_storage_ids: storage_ids of get_urls to include; empty or omitted: no filtering",
     since="8.0",
-    ops=OPS,
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/segments?accept_storage_ids&verbose_storage",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /objects/{objectId}?accept_storage_ids&verbose_storage",
+        "POST /objects/{objectId}/instances",
+    ),
 )
 def test_accept_storage_ids_lists_only_urls_of_those_backends(served, where):
     """MUST: (read with verbose_storage=true to see storage ids) accept_storage_ids=<id>
@@ -154,7 +175,14 @@ def test_accept_storage_ids_lists_only_urls_of_those_backends(served, where):
     MUST,
     "presigned: true lists only presigned URLs, false only non-presigned ones",
     since="8.0",
-    ops=OPS,
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/segments?presigned",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /objects/{objectId}?presigned",
+        "POST /objects/{objectId}/instances",
+    ),
 )
 def test_presigned_filter_splits_the_urls_by_their_presigned_flag(served, where):
     """MUST: presigned=true lists exactly the URLs whose `presigned` is true and
@@ -176,7 +204,14 @@ def test_presigned_filter_splits_the_urls_by_their_presigned_flag(served, where)
     MUST,
     "verbose_storage: when false only url, presigned and label are included in get_urls",
     since="8.0",
-    ops=OPS,
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/segments?verbose_storage",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /objects/{objectId}?verbose_storage",
+        "POST /objects/{objectId}/instances",
+    ),
 )
 def test_without_verbose_storage_get_urls_carry_only_url_presigned_label(served, where):
     """MUST: without verbose_storage (and with verbose_storage=false) every get_url carries
@@ -208,7 +243,17 @@ def tagged_backend(tams, served: Served, where: str) -> tuple[str, str, str]:
     "storage_backend_tag.{name}, storage_backend_tag_exists.{name}: filter get_urls on the "
     "tags of their storage backends (8.2)",
     since="8.2",
-    ops=(*OPS, "GET /service/storage-backends"),
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/segments?storage_backend_tag.{name}"
+        "&storage_backend_tag_exists.{name}&verbose_storage",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /objects/{objectId}?storage_backend_tag.{name}"
+        "&storage_backend_tag_exists.{name}&verbose_storage",
+        "POST /objects/{objectId}/instances",
+        "GET /service/storage-backends",
+    ),
 )
 def test_storage_backend_tag_filters_keep_only_urls_of_matching_backends(tams, served, where):
     """MUST (8.2+): with a backend tag name=value, storage_backend_tag.name=value lists its

@@ -79,7 +79,7 @@ def media_with_init(tams: Any, factory: Any) -> tuple[str, str, str]:
     "flow-storage-post.json content_type: the content_type to use for the Objects; assumed to "
     "be the container of the Flow if not set",
     since="8.2",
-    ops=(STORAGE,),
+    ops=("PUT /flows/{flowId}", "POST /flows/{flowId}/storage"),
 )
 def test_allocation_content_type_is_the_put_url_content_type(tams, factory):
     """MUST (8.2+): storage allocated with content_type application/mp4 declares that
@@ -104,9 +104,10 @@ def test_allocation_content_type_is_the_put_url_content_type(tams, factory):
     "init_object, timerange MUST NOT be set where the Object contains an init segment",
     since="8.2",
     ops=(
-        STORAGE,
-        f"POST {SEGMENTS}",
-        f"GET {SEGMENTS}",
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/segments",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
         "GET /objects/{objectId}",
     ),
 )
@@ -165,7 +166,12 @@ def _changed_init(tams: Any, factory: Any) -> tuple[str, Any]:
     "init_object_id, and init_object_ids previously registered as an object_id; "
     "init_object_id SHOULD be omitted where the Object is re-used (object metadata conflict)",
     since="8.2",
-    ops=(STORAGE, f"POST {SEGMENTS}", f"GET {SEGMENTS}"),
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/segments",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+    ),
 )
 def test_init_and_media_objects_are_not_interchangeable(tams, factory, attempt):
     """SHOULD (8.2+): registering an init object as a media object, a media object as an init

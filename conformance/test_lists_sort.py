@@ -69,7 +69,11 @@ def sorted_flows(factory, tams) -> tuple[str, list[str]]:
     "GET /flows sort_by (created, metadata_updated: most recent first; label: alphabetical, "
     "unset after) and reverse_order",
     since="8.2",
-    ops=("GET /flows",),
+    ops=(
+        "GET /flows?limit&page&reverse_order&sort_by&tag.{name}",
+        "PUT /flows/{flowId}",
+        "PUT /flows/{flowId}/description",
+    ),
 )
 def test_flows_sort_by_and_reverse_order(tams, sorted_flows):
     """MUST (8.2+): the default order is created, most recent first, and reverse_order=true
@@ -107,7 +111,12 @@ def sorted_sources(factory, tams) -> tuple[str, list[str]]:
     "GET /sources sort_by (created, updated: most recent first; label: alphabetical, unset "
     "after) and reverse_order",
     since="8.2",
-    ops=("GET /sources", "PUT /sources/{sourceId}/label"),
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /sources?limit&page&reverse_order&sort_by&tag.{name}",
+        "PUT /sources/{sourceId}/label",
+        "PUT /sources/{sourceId}/tags/{name}",
+    ),
 )
 def test_sources_sort_by_and_reverse_order(tams, sorted_sources):
     """MUST (8.2+): sources sort by created (default) and updated most recent first, by label

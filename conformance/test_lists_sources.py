@@ -48,7 +48,12 @@ def source_set(factory, tams) -> dict[str, Any]:
     "lists.sources-filter-label",
     MUST,
     "GET /sources label",
-    ops=("GET /sources", "PUT /sources/{sourceId}/label"),
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /sources?label&tag.{name}",
+        "PUT /sources/{sourceId}/label",
+        "PUT /sources/{sourceId}/tags/{name}",
+    ),
 )
 def test_sources_label_filter_keeps_only_that_label(tams, source_set):
     """MUST: label=<R's label> lists R only; a label no source has lists none."""
@@ -61,7 +66,12 @@ def test_sources_label_filter_keeps_only_that_label(tams, source_set):
     "lists.sources-filter-tags",
     MUST,
     "GET /sources tag.{name}, tag_exists.{name}",
-    ops=("GET /sources", "PUT /sources/{sourceId}/tags/{name}"),
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /sources?tag.{name}&tag_exists.{name}",
+        "PUT /sources/{sourceId}/label",
+        "PUT /sources/{sourceId}/tags/{name}",
+    ),
 )
 def test_sources_tag_filters_match_values_and_presence(tams, source_set):
     """MUST: tag.colour=red lists R, tag.colour=red,blue lists R and B, tag.colour=green none;
@@ -74,7 +84,17 @@ def test_sources_tag_filters_match_values_and_presence(tams, source_set):
     assert sources(tams, marker, **{"tag_exists.colour": "false"}) == {n}
 
 
-@check("lists.sources-filter-format-none", MUST, "GET /sources format", ops=("GET /sources",))
+@check(
+    "lists.sources-filter-format-none",
+    MUST,
+    "GET /sources format",
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /sources?format&tag.{name}",
+        "PUT /sources/{sourceId}/label",
+        "PUT /sources/{sourceId}/tags/{name}",
+    ),
+)
 def test_sources_format_filter_of_another_format_lists_none(tams, source_set):
     """MUST: the marked sources are all video: format=video lists the three, format=audio
     none of them."""
@@ -92,7 +112,12 @@ def test_sources_format_filter_of_another_format_lists_none(tams, source_set):
         pytest.param({"limit": "many"}, id="limit-not-integer"),
     ],
 )
-@check("lists.sources-bad-query-400", MUST, "GET /sources 400", ops=("GET /sources",))
+@check(
+    "lists.sources-bad-query-400",
+    MUST,
+    "GET /sources 400",
+    ops=("GET /sources?format&limit&tag_exists.{name}",),
+)
 def test_invalid_filter_values_on_sources_answer_400(tams, params):
     """MUST: a query value its schema refuses answers 400."""
     response = tams.get("/sources", params=params)
@@ -112,7 +137,7 @@ def test_invalid_filter_values_on_sources_answer_400(tams, params):
     MUST,
     "GET /sources 400 (reverse_order, sort_by, collected_by_ids)",
     since="8.2",
-    ops=("GET /sources",),
+    ops=("GET /sources?collected_by_ids&reverse_order&sort_by",),
 )
 def test_invalid_8_2_values_on_sources_answer_400(tams, params):
     """MUST (8.2+): a value the 8.2 parameter schemas refuse answers 400."""
@@ -129,7 +154,7 @@ def label_key(backend: dict[str, Any]) -> tuple[int, str]:
     MUST,
     "GET /service/storage-backends tag.{name}, tag_exists.{name}, reverse_order; sorted by label",
     since="8.2",
-    ops=("GET /service/storage-backends",),
+    ops=("GET /service/storage-backends?reverse_order&tag.{name}&tag_exists.{name}",),
 )
 def test_storage_backends_filter_on_tags_and_sort_by_label(tams):
     """MUST (8.2+): a tag no backend has selects none (tag.x, tag_exists.x=true) and its

@@ -58,7 +58,12 @@ def uncontrolled(tams, object_id: str) -> tuple[str, str]:
     "objects.referenced-by-flows-paging",
     MUST,
     "GET /objects/{objectId}: paging query parameters and headers for the Flow references",
-    ops=(GET,),
+    ops=(
+        "PUT /flows/{flowId}",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /objects/{objectId}?limit&page",
+    ),
 )
 def test_referenced_by_flows_pages_through_every_flow_once(tams, factory):
     """MUST: an object registered in three flows, read with limit=1 following rel="next",
@@ -86,7 +91,12 @@ def test_referenced_by_flows_pages_through_every_flow_once(tams, factory):
     MUST,
     "GET /objects/{objectId} flow_tag.{name}, flow_tag_exists.{name}: filter referenced_by_flows",
     since="8.0",
-    ops=(GET,),
+    ops=(
+        "PUT /flows/{flowId}",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /objects/{objectId}?flow_tag.{name}&flow_tag_exists.{name}",
+    ),
 )
 def test_flow_tag_filters_select_the_referencing_flows(tams, factory):
     """MUST (8.0+): an object in flows tagged colour=red and colour=blue and one untagged:
@@ -114,7 +124,13 @@ def test_flow_tag_filters_select_the_referencing_flows(tams, factory):
     "objects.head-and-unknown-404",
     MUST,
     "HEAD /objects/{objectId} 200 (headers only); GET/HEAD 404: the Object does not exist",
-    ops=(GET, HEAD),
+    ops=(
+        "PUT /flows/{flowId}",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /objects/{objectId}",
+        "HEAD /objects/{objectId}",
+    ),
 )
 def test_head_answers_like_get_and_an_unknown_object_is_404(tams, factory):
     """MUST: HEAD of a registered object answers 200 with no body and GET's paging
@@ -138,7 +154,14 @@ def test_head_answers_like_get_and_an_unknown_object_is_404(tams, factory):
     MUST,
     "POST /objects/{objectId}/instances 201: add a new uncontrolled URL to get_urls",
     since="8.0",
-    ops=(POST, GET, "GET /flows/{flowId}/segments"),
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/segments",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /objects/{objectId}?verbose_storage",
+        "POST /objects/{objectId}/instances",
+    ),
 )
 def test_uncontrolled_instance_is_listed_in_get_urls_of_object_and_segment(tams, factory):
     """MUST (8.0+): POST {url, label} answers 201; the object's and its segment's get_urls
@@ -172,7 +195,13 @@ BAD_BODIES = [
     MUST,
     "POST /objects/{objectId}/instances 400; objects-instances-post.json (url needs label)",
     since="8.0",
-    ops=(POST, GET),
+    ops=(
+        "PUT /flows/{flowId}",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /objects/{objectId}",
+        "POST /objects/{objectId}/instances",
+    ),
 )
 def test_invalid_instance_body_is_400_and_adds_nothing(tams, factory, body):
     """MUST (8.0+): an uncontrolled URL without a label, an empty body or a storage_id that
@@ -191,7 +220,12 @@ def test_invalid_instance_body_is_400_and_adds_nothing(tams, factory, body):
     MUST,
     "POST/DELETE /objects/{objectId}/instances 404, also for an allocated, unregistered id (8.1)",
     since="8.1",
-    ops=(POST, DELETE),
+    ops=(
+        "PUT /flows/{flowId}",
+        "POST /flows/{flowId}/storage",
+        "DELETE /objects/{objectId}/instances?label",
+        "POST /objects/{objectId}/instances",
+    ),
 )
 def test_instances_of_an_unknown_or_unregistered_object_are_404(tams, factory):
     """MUST (8.1+): POST and DELETE instances of an object id nobody allocated, and of one
@@ -213,7 +247,14 @@ def test_instances_of_an_unknown_or_unregistered_object_are_404(tams, factory):
     MUST,
     "DELETE /objects/{objectId}/instances?label= 204; one of storage_id or label MUST be given",
     since="8.0",
-    ops=(POST, DELETE, GET),
+    ops=(
+        "PUT /flows/{flowId}",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /objects/{objectId}",
+        "DELETE /objects/{objectId}/instances?label",
+        "POST /objects/{objectId}/instances",
+    ),
 )
 def test_deleting_an_instance_by_label_removes_only_it(tams, factory, runtime):
     """MUST (8.0+): DELETE without storage_id or label answers 400 and removes nothing;
@@ -240,7 +281,13 @@ def test_deleting_an_instance_by_label_removes_only_it(tams, factory, runtime):
     SHOULD,
     "DELETE /objects/{objectId}/instances: SHOULD prevent clients from deleting all instances",
     since="8.0",
-    ops=(DELETE, GET),
+    ops=(
+        "PUT /flows/{flowId}",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /objects/{objectId}?verbose_storage",
+        "DELETE /objects/{objectId}/instances?storage_id",
+    ),
 )
 def test_the_last_instance_of_an_object_cannot_be_deleted(tams, factory, runtime):
     """SHOULD (8.0+): deleting the only instance of an object (by its label) is refused,
@@ -270,7 +317,15 @@ def test_the_last_instance_of_an_object_cannot_be_deleted(tams, factory, runtime
     "POST /objects/{objectId}/instances {storage_id}: copy to a new Storage Backend, "
     "advertised in get_urls once ready; DELETE ?storage_id= 204",
     since="8.0",
-    ops=(POST, DELETE, GET, "GET /service/storage-backends"),
+    ops=(
+        "PUT /flows/{flowId}",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /objects/{objectId}?verbose_storage",
+        "DELETE /objects/{objectId}/instances?storage_id",
+        "POST /objects/{objectId}/instances",
+        "GET /service/storage-backends",
+    ),
 )
 def test_controlled_copy_lists_a_url_with_the_same_bytes_and_deletes(
     tams, factory, runtime, target
@@ -312,7 +367,12 @@ def test_controlled_copy_lists_a_url_with_the_same_bytes_and_deletes(
     MUST,
     "POST /flows/{flowId}/segments: a service MAY support Media Objects in external storage; "
     "the Flow Segment may then require get_urls",
-    ops=("POST /flows/{flowId}/segments", "GET /flows/{flowId}/segments", GET),
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/segments",
+        "POST /flows/{flowId}/segments",
+        "GET /objects/{objectId}",
+    ),
 )
 def test_segment_of_an_external_object_keeps_its_get_urls(tams, factory):
     """MUST where supported (a MAY): a segment naming an object id the store never

@@ -121,7 +121,7 @@ def test_bad_query_values_on_flows_answer_400(tams, params):
     "paging.nextkey-follow-to-the-end",
     MUST,
     "GET /flows X-Paging-NextKey (supplied to page= gives the next page)",
-    ops=("GET /flows",),
+    ops=("GET /flows?limit&page&tag.{name}", "PUT /flows/{flowId}"),
 )
 def test_following_x_paging_nextkey_lists_every_flow_once(tams, tagged_flows):
     """MUST: where X-Paging-NextKey is sent, passing it as page= from limit=2 on lists every
@@ -148,7 +148,7 @@ def test_following_x_paging_nextkey_lists_every_flow_once(tams, tagged_flows):
     MUST,
     "X-Paging-Count: the number of items in the returned data set",
     since="8.2",
-    ops=("GET /flows",),
+    ops=("GET /flows?limit&page&tag.{name}", "PUT /flows/{flowId}"),
 )
 def test_x_paging_count_counts_the_page_or_the_whole_set(tams, tagged_flows):
     """MUST (8.2+): where X-Paging-Count is sent with limit=2 over five flows, it is the
@@ -173,7 +173,7 @@ def test_x_paging_count_counts_the_page_or_the_whole_set(tams, tagged_flows):
     "paging.limit-above-maximum",
     SHOULD,
     "GET /flows limit: services may have their own maximum; X-Paging-Limit reports it",
-    ops=("GET /flows",),
+    ops=("GET /flows?limit&tag.{name}", "PUT /flows/{flowId}"),
 )
 def test_a_limit_above_the_maximum_is_lowered_not_refused(tams, tagged_flows):
     """SHOULD: limit=1000000 answers 200 with pages no longer than X-Paging-Limit (when
@@ -195,7 +195,7 @@ def test_a_limit_above_the_maximum_is_lowered_not_refused(tams, tagged_flows):
     MUST,
     "limit and paging of GET /flow-delete-requests and GET /service/storage-backends",
     since="8.2",
-    ops=("GET /flow-delete-requests", "GET /service/storage-backends"),
+    ops=("GET /flow-delete-requests?limit&page", "GET /service/storage-backends?limit&page"),
 )
 def test_other_listings_honour_limit_and_page_without_repeats(tams, path):
     """MUST (8.2+): with limit=1 every page holds at most one item (or X-Paging-Limit),

@@ -53,9 +53,9 @@ def make_profile(tams: Any, factory: Any) -> dict[str, Any]:
     "GET /service/profiles label",
     since="8.2",
     ops=(
-        "POST /service/profiles/{profileId}",
+        "GET /service/profiles?label",
         "GET /service/profiles/{profileId}",
-        "GET /service/profiles",
+        "POST /service/profiles/{profileId}",
     ),
 )
 def test_created_profile_is_read_back_and_listed(tams, factory):
@@ -157,7 +157,7 @@ def test_flow_created_with_a_profile_carries_its_metadata(tams, factory):
     "flow-put.json profile_id: metadata which can be contained in a Profile ... will result "
     "in a 400; a Profile ID that does not exist ... a 400",
     since="8.2",
-    ops=("PUT /flows/{flowId}", "GET /flows/{flowId}"),
+    ops=("GET /flows/{flowId}", "PUT /flows/{flowId}", "POST /service/profiles/{profileId}"),
 )
 def test_flow_naming_an_unknown_profile_or_carrying_its_metadata_is_400(tams, factory):
     """MUST (8.2+): PUT /flows/{id} naming a profile that does not exist answers 400, and so

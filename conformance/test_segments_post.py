@@ -302,7 +302,13 @@ def no_overlaps(ranges: list[TimeRange]) -> list[tuple[str, str]]:
     SHOULD,
     POST_SEGMENTS + ": the timerange of the Segment MUST NOT overlap any other Segment; "
     "undefined behaviour, a service may return 400",
-    ops=(POST_SEGMENTS, "GET /flows/{flowId}/segments"),
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/segments",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /objects/{objectId}",
+    ),
 )
 def test_overlap_inside_one_bulk_post_leaves_no_overlapping_segments(tams, factory, runtime):
     """SHOULD, a warning only: an array [0:0_2:0), [1:0_3:0) overlaps itself; whatever the
@@ -331,7 +337,12 @@ def test_overlap_inside_one_bulk_post_leaves_no_overlapping_segments(tams, facto
     SHOULD,
     POST_SEGMENTS + ": the behaviour is undefined if the Segment exists and the service may "
     "return a 400",
-    ops=(POST_SEGMENTS, "GET /flows/{flowId}/segments"),
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/segments",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+    ),
 )
 def test_identical_repost_never_duplicates_a_segment(tams, factory):
     """SHOULD, a warning only: POSTing a registered segment again, unchanged, answers 201
@@ -354,7 +365,13 @@ def test_identical_repost_never_duplicates_a_segment(tams, factory):
     "flow-segment.json ts_offset = segment ts - media object ts; object.json timerange (the "
     "object's own timeline)",
     since="8.0",
-    ops=(POST_SEGMENTS, "GET /flows/{flowId}/segments", "GET /objects/{objectId}"),
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/segments?include_object_timerange",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /objects/{objectId}",
+    ),
 )
 def test_reused_object_at_a_positive_offset_keeps_its_own_timerange(tams, factory):
     """MUST (8.0+): an object registered at [0:0_10:0) reused in another flow at
@@ -387,7 +404,13 @@ def test_reused_object_at_a_positive_offset_keeps_its_own_timerange(tams, factor
     "flow-segment-post.json object_timerange: the timerange of media in the object, on its "
     "own timeline (8.0)",
     since="8.0",
-    ops=(POST_SEGMENTS, "GET /flows/{flowId}/segments", "GET /objects/{objectId}"),
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/segments?include_object_timerange",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /objects/{objectId}",
+    ),
 )
 def test_segment_using_part_of_a_new_object_keeps_the_object_timerange(tams, factory):
     """MUST (8.0+): a new object registered with object_timerange [0:0_10:0) by a segment
@@ -423,7 +446,12 @@ KEPT_FIELDS = [
     SHOULD,
     "flow-segment.json sample_offset/sample_count (deprecated: services SHOULD continue to "
     "store and return them), last_duration, key_frame_count",
-    ops=(POST_SEGMENTS, "GET /flows/{flowId}/segments"),
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/segments",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+    ),
 )
 def test_optional_segment_fields_are_returned_as_posted(tams, factory, fields):
     """SHOULD: sample_offset and sample_count (deprecated, still stored and returned),
@@ -451,7 +479,12 @@ BULK = 500
     SHOULD,
     POST_SEGMENTS + ": an array of Segments; for successful creation of all a 201 response "
     "should be provided",
-    ops=(POST_SEGMENTS, "GET /flows/{flowId}/segments"),
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/segments?limit&page",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+    ),
 )
 def test_a_bulk_post_of_500_segments_registers_every_one(tams, factory):
     """SHOULD: one POST of 500 one-second segments (one object reused at 500 offsets)

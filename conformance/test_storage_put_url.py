@@ -204,7 +204,7 @@ def test_sigv4_put_urls_are_signed_for_the_backend_region(tams, factory):
     "flow-storage-post.json presigned: true, the put_urls will be presigned; false, they "
     "will not (8.2)",
     since="8.2",
-    ops=("POST /flows/{flowId}/storage",),
+    ops=("PUT /flows/{flowId}", "POST /flows/{flowId}/storage"),
 )
 def test_presigned_in_the_request_decides_the_put_urls(tams, factory):
     """MUST (8.2+): POST storage with presigned true answers put_urls flagged

@@ -69,7 +69,12 @@ def edges(factory) -> str:
     "GET /flows/{flowId}/segments timerange (partially or wholly overlap); timerange.json: "
     "( ) exclusive, [ ] inclusive, [t] instantaneous, () never",
     since="8.1",
-    ops=(GET_SEGMENTS,),
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/segments?timerange",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+    ),
 )
 def test_timerange_filter_honours_exclusive_inclusive_and_instant_bounds(
     tams, edges, query, indexes
@@ -88,7 +93,13 @@ def test_timerange_filter_honours_exclusive_inclusive_and_instant_bounds(
     "timeranges.negative-timestamps",
     MUST,
     "timestamp.json: -?seconds:nanoseconds (negative timestamps are valid)",
-    ops=("POST /flows/{flowId}/segments", GET_SEGMENTS, GET_FLOW),
+    ops=(
+        "GET /flows/{flowId}?include_timerange",
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/segments?timerange",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+    ),
 )
 def test_segments_before_the_epoch_register_list_filter_and_span(tams, factory):
     """MUST: segments [-2:0_-1:0) and [-1:0_0:0) register, list in that order, filter with
@@ -127,7 +138,16 @@ OPERATIONS = [
     "timeranges.invalid-400",
     MUST,
     "400 Bad request. Invalid query options; timerange.json pattern (nanoseconds 0-999999999)",
-    ops=("GET /flows", GET_FLOW, GET_SEGMENTS, "HEAD /flows/{flowId}/segments", DELETE_SEGMENTS),
+    ops=(
+        "GET /flows?timerange",
+        "GET /flows/{flowId}?timerange",
+        "PUT /flows/{flowId}",
+        "DELETE /flows/{flowId}/segments?timerange",
+        "GET /flows/{flowId}/segments?timerange",
+        "HEAD /flows/{flowId}/segments?timerange",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+    ),
 )
 def test_an_invalid_timerange_is_400_everywhere(tams, factory, method, path, value):
     """MUST: a timerange the spec's pattern rejects (nanoseconds above 999999999, two
@@ -150,7 +170,12 @@ def test_an_invalid_timerange_is_400_everywhere(tams, factory, method, path, val
     "GET /flows/{flowId} timerange: limit the response's timerange to the Segments that "
     "overlap it (8.1)",
     since="8.1",
-    ops=(GET_FLOW,),
+    ops=(
+        "GET /flows/{flowId}?include_timerange&timerange",
+        "PUT /flows/{flowId}",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+    ),
 )
 def test_flow_timerange_query_limits_it_to_the_overlapping_segments(tams, factory):
     """MUST (8.1+): on segments [0:0_1:0), [1:0_2:0), [2:0_3:0), GET /flows/{id} with
@@ -179,7 +204,14 @@ def settled_timerange(tams, target, flow_id: str, expected: TimeRange) -> TimeRa
     "timeranges.flow-timerange-shrinks",
     MUST,
     "flow-common.json timerange (managed by the service); DELETE /flows/{flowId}/segments",
-    ops=(DELETE_SEGMENTS, GET_FLOW),
+    ops=(
+        "GET /flow-delete-requests/{request-id}",
+        "GET /flows/{flowId}?include_timerange",
+        "PUT /flows/{flowId}",
+        "DELETE /flows/{flowId}/segments?timerange",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+    ),
 )
 def test_flow_timerange_shrinks_when_segments_are_deleted(tams, factory, target):
     """MUST: the flow's timerange follows its segments: [0:0_3:0) with three, [0:0_2:0)
@@ -200,7 +232,13 @@ def test_flow_timerange_shrinks_when_segments_are_deleted(tams, factory, target)
     MUST,
     "DELETE /flows/{flowId}/segments 202: deletion-request.json (delete_flow false, "
     "timerange_to_delete)",
-    ops=(DELETE_SEGMENTS, "GET /flow-delete-requests/{request-id}"),
+    ops=(
+        "GET /flow-delete-requests/{request-id}",
+        "PUT /flows/{flowId}",
+        "DELETE /flows/{flowId}/segments?timerange",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+    ),
 )
 def test_accepted_segments_delete_describes_a_segments_request(tams, factory, target):
     """MUST: a segments DELETE answered 202 carries a flow-delete-request for this flow with

@@ -212,7 +212,12 @@ def test_object_of_flow_a_can_be_registered_in_flow_b(tams, factory):
     "POST /flows/{flowId}/storage: put_urls that are not presigned, clients SHOULD include "
     "credentials if on the same origin as the Service (ADR-0054, 8.2)",
     since="8.2",
-    ops=("POST /flows/{flowId}/storage", "POST /flows/{flowId}/segments"),
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /flows/{flowId}/segments",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+    ),
 )
 def test_non_presigned_put_url_takes_the_api_credentials(tams, factory, runtime):
     """SHOULD (8.2+): a put_url allocated with presigned false accepts the upload a client

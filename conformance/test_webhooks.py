@@ -27,7 +27,7 @@ def _listed(tams, url: str) -> list[dict]:
     "webhooks.register-then-list",
     MUST,
     "POST /service/webhooks 201 (webhook-get.json, with an id from 8.0); GET /service/webhooks",
-    ops=("POST /service/webhooks", "GET /service/webhooks"),
+    ops=("GET /service/webhooks?limit", "POST /service/webhooks"),
 )
 def test_registered_webhook_is_created_and_listed(webhooks, tams):
     """MUST: a registration answers 201 (7.0 also documents 204) and the listing then shows
@@ -61,11 +61,11 @@ def test_registered_webhook_is_created_and_listed(webhooks, tams):
     "GET/PUT/DELETE /service/webhooks/{webhookId}: 200, 201 (PUT), 204, then 404",
     since="8.0",
     ops=(
+        "GET /service/webhooks?limit",
         "POST /service/webhooks",
+        "DELETE /service/webhooks/{webhookId}",
         "GET /service/webhooks/{webhookId}",
         "PUT /service/webhooks/{webhookId}",
-        "DELETE /service/webhooks/{webhookId}",
-        "GET /service/webhooks",
     ),
 )
 def test_webhook_by_id_reads_updates_and_deletes(webhooks, tams):
@@ -99,10 +99,11 @@ def test_webhook_by_id_reads_updates_and_deletes(webhooks, tams):
     "webhook-put.json status: disabled (not sending events), created re-enables it",
     since="8.0",
     ops=(
-        "POST /service/webhooks",
-        "PUT /service/webhooks/{webhookId}",
-        "GET /service/webhooks/{webhookId}",
         "PUT /flows/{flowId}",
+        "GET /service/webhooks",
+        "POST /service/webhooks",
+        "GET /service/webhooks/{webhookId}",
+        "PUT /service/webhooks/{webhookId}",
     ),
 )
 def test_disabled_webhook_sends_nothing_until_enabled(webhooks, tams, factory):
@@ -144,7 +145,7 @@ INVALID = {
     "webhooks.invalid-registration-400",
     MUST,
     "POST /service/webhooks 400: invalid, or unsupported filtering (SHALL); webhook-post.json",
-    ops=("POST /service/webhooks", "GET /service/webhooks"),
+    ops=("GET /service/webhooks?limit", "POST /service/webhooks"),
 )
 @pytest.mark.parametrize("case", sorted(INVALID))
 def test_invalid_registration_is_refused(webhooks, tams, case):
@@ -171,8 +172,8 @@ def test_invalid_registration_is_refused(webhooks, tams, case):
     "webhook-get.json has no api_key_value (only webhook-post/put.json carry it)",
     since="8.0",
     ops=(
+        "GET /service/webhooks?limit",
         "POST /service/webhooks",
-        "GET /service/webhooks",
         "GET /service/webhooks/{webhookId}",
     ),
 )
@@ -197,9 +198,10 @@ def test_api_key_value_is_never_echoed(webhooks, tams):
     "GET/PUT/DELETE /service/webhooks/{webhookId} 404",
     since="8.0",
     ops=(
+        "GET /service/webhooks",
+        "DELETE /service/webhooks/{webhookId}",
         "GET /service/webhooks/{webhookId}",
         "PUT /service/webhooks/{webhookId}",
-        "DELETE /service/webhooks/{webhookId}",
     ),
 )
 def test_unknown_webhook_id_is_404(webhooks, tams):

@@ -37,7 +37,12 @@ def _same(kind: str, sent: dict, served: dict) -> None:
     "webhooks.event-flows-created",
     MUST,
     SPEC.format(event="flows/created {flow: flow-get.json}"),
-    ops=("POST /service/webhooks", "PUT /flows/{flowId}", "GET /flows/{flowId}"),
+    ops=(
+        "GET /flows/{flowId}",
+        "PUT /flows/{flowId}",
+        "GET /service/webhooks",
+        "POST /service/webhooks",
+    ),
 )
 def test_flow_created_event(webhooks, factory, tams):
     """MUST: creating a flow delivers flows/created carrying the flow as GET shows it."""
@@ -54,7 +59,13 @@ def test_flow_created_event(webhooks, factory, tams):
     "webhooks.event-flows-updated",
     MUST,
     SPEC.format(event="flows/updated {flow: flow-get.json}"),
-    ops=("POST /service/webhooks", "PUT /flows/{flowId}/label", "GET /flows/{flowId}"),
+    ops=(
+        "GET /flows/{flowId}",
+        "PUT /flows/{flowId}",
+        "PUT /flows/{flowId}/label",
+        "GET /service/webhooks",
+        "POST /service/webhooks",
+    ),
 )
 def test_flow_updated_event(webhooks, factory, tams):
     """MUST: changing a flow's metadata (its label) delivers flows/updated with the flow as it
@@ -89,7 +100,14 @@ def _probe_flow(tams):
     "webhooks.event-flows-deleted",
     MUST,
     SPEC.format(event="flows/deleted {flow_id}") + "; GET /flows/{flowId} 404 once deleted",
-    ops=("POST /service/webhooks", "DELETE /flows/{flowId}", "GET /flows/{flowId}"),
+    ops=(
+        "GET /flow-delete-requests/{request-id}",
+        "DELETE /flows/{flowId}",
+        "GET /flows/{flowId}",
+        "PUT /flows/{flowId}",
+        "GET /service/webhooks",
+        "POST /service/webhooks",
+    ),
 )
 def test_flow_deleted_event_comes_when_the_flow_is_gone(webhooks, factory, tams, target):
     """MUST: deleting a flow delivers flows/deleted with its id, and not before the delete:
@@ -118,10 +136,11 @@ def test_flow_deleted_event_comes_when_the_flow_is_gone(webhooks, factory, tams,
     MUST,
     "webhooks: flows/deleted notifies a deleted Flow; DELETE /flows/{flowId} 403 (read_only)",
     ops=(
-        "POST /service/webhooks",
-        "PUT /flows/{flowId}/read_only",
         "DELETE /flows/{flowId}",
-        "PUT /flows/{flowId}/label",
+        "PUT /flows/{flowId}",
+        "PUT /flows/{flowId}/read_only",
+        "GET /service/webhooks",
+        "POST /service/webhooks",
     ),
 )
 def test_refused_flow_delete_sends_no_flows_deleted(webhooks, factory, tams):
@@ -150,7 +169,13 @@ def test_refused_flow_delete_sends_no_flows_deleted(webhooks, factory, tams):
     MUST,
     SPEC.format(event="flows/segments_added {flow_id, segments: [flow-segment.json]}")
     + "; webhook.json include_object_timerange (8.2)",
-    ops=("POST /service/webhooks", "POST /flows/{flowId}/segments"),
+    ops=(
+        "PUT /flows/{flowId}",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /service/webhooks",
+        "POST /service/webhooks",
+    ),
 )
 def test_segments_added_event_carries_the_segments(webhooks, factory):
     """MUST: registering segments delivers flows/segments_added with each segment as
@@ -198,7 +223,15 @@ def test_segments_added_event_carries_the_segments(webhooks, factory):
     MUST,
     SPEC.format(event="flows/segments_deleted {flow_id, timerange}")
     + "; its timerange MUST start and end in deleted Segments",
-    ops=("POST /service/webhooks", "DELETE /flows/{flowId}/segments"),
+    ops=(
+        "GET /flow-delete-requests/{request-id}",
+        "PUT /flows/{flowId}",
+        "DELETE /flows/{flowId}/segments?timerange",
+        "POST /flows/{flowId}/segments",
+        "POST /flows/{flowId}/storage",
+        "GET /service/webhooks",
+        "POST /service/webhooks",
+    ),
 )
 def test_segments_deleted_event_names_the_timerange_that_went(webhooks, factory, tams, target):
     """MUST: deleting [0:0_2:0) of segments [0-1) [1-2) [2-3) delivers flows/segments_deleted
@@ -239,7 +272,12 @@ def test_segments_deleted_event_names_the_timerange_that_went(webhooks, factory,
     "webhooks.event-sources-created",
     MUST,
     SPEC.format(event="sources/created {source: source.json}"),
-    ops=("POST /service/webhooks", "PUT /flows/{flowId}", "GET /sources/{sourceId}"),
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /service/webhooks",
+        "POST /service/webhooks",
+        "GET /sources/{sourceId}",
+    ),
 )
 def test_source_created_event(webhooks, factory, tams):
     """MUST: the first flow of a new source creates it, delivering sources/created with the
@@ -259,7 +297,13 @@ def test_source_created_event(webhooks, factory, tams):
     "webhooks.event-sources-updated",
     MUST,
     SPEC.format(event="sources/updated {source: source.json}"),
-    ops=("POST /service/webhooks", "PUT /sources/{sourceId}/label", "GET /sources/{sourceId}"),
+    ops=(
+        "PUT /flows/{flowId}",
+        "GET /service/webhooks",
+        "POST /service/webhooks",
+        "GET /sources/{sourceId}",
+        "PUT /sources/{sourceId}/label",
+    ),
 )
 def test_source_updated_event(webhooks, factory, tams):
     """MUST: changing a source's label delivers sources/updated with the source after it."""
@@ -281,7 +325,14 @@ def test_source_updated_event(webhooks, factory, tams):
     MUST,
     SPEC.format(event="sources/deleted {source_id}")
     + "; ADR-0018 (a Source goes with its last Flow)",
-    ops=("POST /service/webhooks", "DELETE /flows/{flowId}", "GET /sources/{sourceId}"),
+    ops=(
+        "GET /flow-delete-requests/{request-id}",
+        "DELETE /flows/{flowId}",
+        "PUT /flows/{flowId}",
+        "GET /service/webhooks",
+        "POST /service/webhooks",
+        "GET /sources/{sourceId}",
+    ),
 )
 def test_source_deleted_event(webhooks, factory, tams, target):
     """MUST: when a source goes (with its last flow, ADR-0018), sources/deleted names it. A
@@ -305,7 +356,7 @@ def test_source_deleted_event(webhooks, factory, tams, target):
     "webhooks.api-key-header-sent",
     SHOULD,
     "POST /service/webhooks: requests SHOULD include the api_key_name header with api_key_value",
-    ops=("POST /service/webhooks", "PUT /flows/{flowId}"),
+    ops=("PUT /flows/{flowId}", "GET /service/webhooks", "POST /service/webhooks"),
 )
 def test_deliveries_carry_the_api_key_header(webhooks, factory):
     """SHOULD: every delivery carries the header named api_key_name with the api_key_value
