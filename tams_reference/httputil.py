@@ -109,6 +109,16 @@ def query_limit(request: Request, default: int, maximum: int) -> int:
     return parse_limit(request.args.get("limit"), default, maximum)
 
 
+def lenient(parse: Callable[[], Any], default: Any) -> Any:
+    """`parse()`, or `default` for a value it cannot read: for the listings that document no
+    400 (storage backends, webhooks, delete requests), where a query the server cannot read
+    is taken as absent rather than answered with an undocumented status (found by the sweep)."""
+    try:
+        return parse()
+    except BadRequest:
+        return default
+
+
 def paged_response(
     request: Request,
     page: Page,

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from werkzeug.wrappers import Request, Response
 
 from tams_reference.handlers.context import Api
 from tams_reference.httputil import (
     json_response,
+    lenient,
     no_content,
     query_bool,
     query_limit,
@@ -39,17 +42,22 @@ def post_service(api: Api, request: Request) -> Response:
 def get_storage_backends(api: Api, request: Request) -> Response:
     """Label order, unlabelled backends after by id (before with reverse_order), filtered on
     tags, paged like every listing (8.2)."""
-    tags, tag_exists = query_tags(request)
-    reverse = bool(query_bool(request, "reverse_order", False))
+    # GET /service/storage-backends documents no 400: what cannot be read is taken as absent
+    tags, tag_exists = lenient(lambda: query_tags(request), ({}, {}))
+    reverse = bool(lenient(lambda: query_bool(request, "reverse_order", False), False))
     known = api.store.storage_backends()
     backends = [b for b in known if tags_match(b.get("tags", {}), tags, tag_exists)]
     keyed = [(_label_key(b), b) for b in backends]
-    page = paginate(
-        keyed,
-        limit=query_limit(request, api.config.default_page_limit, api.config.max_page_limit),
-        page=request.args.get("page"),
-        descending=reverse,
+    config = api.config
+    limit = lenient(
+        lambda: query_limit(request, config.default_page_limit, config.max_page_limit),
+        config.default_page_limit,
     )
+
+    def paged(key: str | None) -> Any:
+        return paginate(keyed, limit=limit, page=key, descending=reverse)
+
+    page = lenient(lambda: paged(request.args.get("page")), None) or paged(None)
     return api.paged(request, page, reverse)
 
 

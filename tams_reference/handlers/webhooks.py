@@ -10,6 +10,7 @@ from tams_reference.errors import NotFound
 from tams_reference.handlers.context import Api
 from tams_reference.httputil import (
     json_response,
+    lenient,
     no_content,
     query_bool,
     query_limit,
@@ -27,15 +28,21 @@ def webhooks(api: Api, request: Request) -> Response:
     _offered(api)
     if request.method == "POST":
         return json_response(api.store.create_webhook(read_json(request)), status=201)
-    tags, exists = query_tags(request)
-    reverse = bool(query_bool(request, "reverse_order", False))
-    page = api.store.list_webhooks(
-        tags=tags,
-        tag_exists=exists,
-        reverse=reverse,
-        limit=query_limit(request, api.config.default_page_limit, api.config.max_page_limit),
-        page=request.args.get("page"),
+    # GET /service/webhooks documents no 400: what cannot be read is taken as absent
+    tags, exists = lenient(lambda: query_tags(request), ({}, {}))
+    reverse = bool(lenient(lambda: query_bool(request, "reverse_order", False), False))
+    config = api.config
+    limit = lenient(
+        lambda: query_limit(request, config.default_page_limit, config.max_page_limit),
+        config.default_page_limit,
     )
+
+    def listed(page: str | None) -> Any:
+        return api.store.list_webhooks(
+            tags=tags, tag_exists=exists, reverse=reverse, limit=limit, page=page
+        )
+
+    page = lenient(lambda: listed(request.args.get("page")), None) or listed(None)
     return api.paged(request, page, reverse)
 
 

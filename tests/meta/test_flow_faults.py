@@ -18,6 +18,7 @@ HEAD_LISTINGS = (
     "flows/{flowId}/segments",
     "service/profiles",
     "service/storage-backends",
+    "service/webhooks",
     "sources",
 )
 
@@ -27,6 +28,7 @@ CAUGHT_BY: dict[str, set[str]] = {
     "head-drops-paging-headers": {
         *(f"head.same-headers[{path}]" for path in HEAD_LISTINGS),
         "paging.head-same-headers",
+        "objects.head-and-unknown-404",  # HEAD /objects/{id} pages referenced_by_flows
     },
     "profile-overwrite": {"profiles.existing-refused"},
     "init-objects-unchecked": {
