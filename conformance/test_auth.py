@@ -90,9 +90,12 @@ def _path(template: str, flow: dict[str, Any]) -> str:
 
 def _wrong(credential: str) -> str:
     """A credential of the same scheme that is not the configured one."""
-    scheme, _, value = credential.partition(" ")
+    # No local holds the configured secret in the clear (a --showlocals frame prints locals).
+    scheme = credential.partition(" ")[0]
     if scheme.lower() == "basic":
-        user = base64.b64decode(value).decode(errors="replace").partition(":")[0]
+        raw = base64.b64decode(credential.partition(" ")[2])
+        user = raw.decode(errors="replace").partition(":")[0]
+        del raw
         wrong = f"{user}:wrong-{uuid.uuid4().hex}".encode()
         return "Basic " + base64.b64encode(wrong).decode()
     return f"{scheme} wrong-{uuid.uuid4().hex}"

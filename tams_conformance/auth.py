@@ -208,5 +208,6 @@ def credential_of(session: requests.Session) -> str | None:
     its token), or None when the target has no credentials configured."""
     auth = session.auth
     if isinstance(auth, _ApiAuth) and auth.origin is not None:
-        return str(auth.credential()) or None
+        credential = auth.credential()
+        return Secret(credential) if credential else None  # masked in every repr
     return None

@@ -86,7 +86,7 @@ def list_delete_requests(api: Api, request: Request) -> Response:
     reverse = bool(query_bool(request, "reverse_order", False))
     sort_by = request.args.get("sort_by", "created")
     if sort_by not in ("created", "expiry"):
-        raise BadRequest(f"sort_by {sort_by!r} is not one of created, expiry")
+        sort_by = "created"  # no 400 is documented here: an unknown sort is the default one
     try:
         limit = query_limit(request, api.config.default_page_limit, api.config.max_page_limit)
     except BadRequest:
